@@ -1,0 +1,46 @@
+package shop
+
+import (
+	"context"
+	"time"
+
+	"github.com/sesamehq/sesame"
+)
+
+// Store is what the shop needs from storage. Every method is one transaction,
+// safe for concurrent use by several processes sharing one database.
+type Store interface {
+	// Products returns every product, by id.
+	Products(ctx context.Context) ([]sesame.Product, error)
+	// Product returns one product or an error matching sesame.ErrNotFound.
+	Product(ctx context.Context, id int64) (*sesame.Product, error)
+
+	// Cart returns the cart of userID, lines by product id.
+	Cart(ctx context.Context, userID int64) (sesame.Cart, error)
+	// AddToCart adds quantity of productID to the cart. It returns an error
+	// matching sesame.ErrNotFound for an unknown product and one matching
+	// sesame.ErrConflict, changing nothing, when the line would exceed
+	// sesame.MaxLineQuantity.
+	AddToCart(ctx context.Context, userID, productID int64, quantity int) error
+	// SetCartQuantity sets the quantity of a line, adding it when missing;
+	// 0 removes it. An unknown product matches sesame.ErrNotFound.
+	SetCartQuantity(ctx context.Context, userID, productID int64, quantity int) error
+
+	// Checkout turns the cart of userID into an order, all or nothing: it
+	// takes the stock of every line (never below zero), writes the order and
+	// its lines at today's prices and empties the cart. A non-empty
+	// idempotencyKey that userID used before returns that earlier order and
+	// changes nothing. An empty cart is sesame.ErrEmptyCart; short stock is a
+	// *sesame.StockError naming every short line.
+	Checkout(ctx context.Context, userID int64, idempotencyKey string, now time.Time) (*sesame.Order, error)
+	// Orders returns one page of the orders of userID, newest first, and the
+	// cursor of the next page ("" on the last).
+	Orders(ctx context.Context, userID int64, page sesame.Page) ([]sesame.Order, string, error)
+	// Order returns one order, whoever owns it, or sesame.ErrNotFound.
+	Order(ctx context.Context, id int64) (*sesame.Order, error)
+
+	// Restock adds quantity to the stock of productID and returns the
+	// product. Stock beyond sesame.MaxStock matches sesame.ErrConflict and
+	// changes nothing; an unknown product matches sesame.ErrNotFound.
+	Restock(ctx context.Context, productID int64, quantity int) (*sesame.Product, error)
+}
