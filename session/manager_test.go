@@ -1,0 +1,400 @@
+package session_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesamehq/sesame/session"
+	"github.com/sesamehq/sesame/session/memstore"
+)
+
+// clock is a settable time source, so expiry is tested without sleeping.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// harness is a Manager over a memory store behind a tiny app: POST /login
+// signs "alice" in, /renew rotates, /logout ends the session, and every
+// other path reports who is signed in.
+type harness struct {
+	t       *testing.T
+	store   *memstore.Store
+	clock   *clock
+	m       *session.Manager
+	h       http.Handler
+	expired []session.Session
+}
+
+func newHarness(t *testing.T, cfg session.Config) *harness {
+	t.Helper()
+	hs := &harness{t: t, store: memstore.New(), clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
+	cfg.Now = hs.clock.Now
+	cfg.OnExpire = func(_ context.Context, s session.Session) { hs.expired = append(hs.expired, s) }
+	hs.m = session.New(hs.store, cfg)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := hs.m.Login(w, r, "alice"); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		s, _ := session.FromContext(r.Context())
+		w.Write([]byte("signed in " + s.UserID))
+	})
+	mux.HandleFunc("POST /renew", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := hs.m.Renew(w, r); err != nil {
+			http.Error(w, err.Error(), 500)
+		}
+	})
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		if err := hs.m.Logout(w, r); err != nil {
+			http.Error(w, err.Error(), 500)
+		}
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s, ok := session.FromContext(r.Context()); ok {
+			w.Write([]byte(s.UserID))
+			return
+		}
+		w.Write([]byte("anonymous"))
+	})
+	hs.h = hs.m.Middleware(mux)
+	return hs
+}
+
+// do sends a request with the given cookie value ("" for none).
+func (hs *harness) do(method, path, token string) *http.Response {
+	hs.t.Helper()
+	r := httptest.NewRequest(method, path, nil)
+	r.RemoteAddr = "192.0.2.7:5555"
+	r.Header.Set("User-Agent", "test-agent")
+	if token != "" {
+		r.AddCookie(&http.Cookie{Name: "sesame_session", Value: token})
+	}
+	w := httptest.NewRecorder()
+	hs.h.ServeHTTP(w, r)
+	return w.Result()
+}
+
+func (hs *harness) who(token string) string {
+	hs.t.Helper()
+	body, err := io.ReadAll(hs.do("GET", "/", token).Body)
+	if err != nil {
+		hs.t.Fatal(err)
+	}
+	return string(body)
+}
+
+func (hs *harness) login() string {
+	hs.t.Helper()
+	c := sessionCookie(hs.t, hs.do("POST", "/login", ""))
+	if c == nil || c.Value == "" {
+		hs.t.Fatal("login set no session cookie")
+	}
+	return c.Value
+}
+
+func sessionCookie(t *testing.T, res *http.Response) *http.Cookie {
+	t.Helper()
+	for _, c := range res.Cookies() {
+		if c.Name == "sesame_session" {
+			return c
+		}
+	}
+	return nil
+}
+
+func TestLoginCookie(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		hs := newHarness(t, session.Config{Secure: secure})
+		c := sessionCookie(t, hs.do("POST", "/login", ""))
+		if c == nil {
+			t.Fatal("no cookie")
+		}
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.Secure != secure {
+			t.Errorf("cookie attributes = %+v; want HttpOnly, SameSite=Lax, Path=/, no Domain, Secure=%v", c, secure)
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(c.Value)
+		if err != nil || len(raw) != 32 {
+			t.Errorf("token %q is not 256 bits of base64url: %v", c.Value, err)
+		}
+		if got := hs.who(c.Value); got != "alice" {
+			t.Errorf("after login: %q, want alice", got)
+		}
+	}
+}
+
+// TestStoreKeepsOnlyHash shows that the token never reaches the store: what
+// it keeps is the SHA-256 of the token, and the public id is unrelated.
+func TestStoreKeepsOnlyHash(t *testing.T) {
+	hs := newHarness(t, session.Config{})
+	token := hs.login()
+	raw, _ := base64.RawURLEncoding.DecodeString(token)
+	rec, err := hs.store.Get(context.Background(), sha256.Sum256(raw))
+	if err != nil {
+		t.Fatalf("store has no record under the token's hash: %v", err)
+	}
+	if rec.ID == token || strings.Contains(rec.ID, token[:10]) {
+		t.Errorf("public id %q is derived from the token", rec.ID)
+	}
+	if got := hs.who(rec.ID); got != "anonymous" {
+		t.Errorf("the public id authenticated as %q", got)
+	}
+	if rec.IP != "192.0.2.7" || rec.UserAgent != "test-agent" {
+		t.Errorf("client recorded as %q %q", rec.IP, rec.UserAgent)
+	}
+}
+
+func TestBadCookies(t *testing.T) {
+	hs := newHarness(t, session.Config{})
+	token := hs.login()
+	flipped := []byte(token)
+	flipped[5] ^= 1
+	unknown := base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+	for name, value := range map[string]string{
+		"tampered":      string(flipped),
+		"unknown":       unknown,
+		"truncated":     token[:42],
+		"extended":      token + "A",
+		"not base64":    strings.Repeat("!", 43),
+		"non-canonical": nonCanonical(token),
+		"huge":          strings.Repeat("a", 4000),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := hs.do("GET", "/", value)
+			if c := sessionCookie(t, res); c == nil || c.MaxAge >= 0 {
+				t.Errorf("cookie not cleared: %+v", c)
+			}
+			if got := hs.who(value); got != "anonymous" {
+				t.Errorf("got %q, want anonymous", got)
+			}
+		})
+	}
+	if got := hs.who(token); got != "alice" {
+		t.Errorf("the genuine token stopped working: %q", got)
+	}
+}
+
+// nonCanonical returns another spelling of token that a lenient base64
+// decoder reads as the same bytes: the unused low bits of its last character
+// set. Only one spelling of a token may work.
+func nonCanonical(token string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, token[len(token)-1])
+	return token[:len(token)-1] + string(alphabet[last|1])
+}
+
+func TestIdleTimeout(t *testing.T) {
+	hs := newHarness(t, session.Config{IdleTimeout: 30 * time.Minute})
+	token := hs.login()
+
+	// Use within the idle timeout keeps the session alive past it.
+	hs.clock.Advance(20 * time.Minute)
+	if got := hs.who(token); got != "alice" {
+		t.Fatalf("after 20m: %q", got)
+	}
+	hs.clock.Advance(20 * time.Minute)
+	if got := hs.who(token); got != "alice" {
+		t.Fatalf("40m after login, 20m after use: %q", got)
+	}
+	hs.clock.Advance(30 * time.Minute)
+	if got := hs.who(token); got != "anonymous" {
+		t.Fatalf("30m idle: %q, want anonymous", got)
+	}
+	if len(hs.expired) != 1 || hs.expired[0].UserID != "alice" {
+		t.Errorf("OnExpire calls = %+v, want one for alice", hs.expired)
+	}
+	if list, _ := hs.m.List(context.Background(), "alice"); len(list) != 0 {
+		t.Errorf("expired session still listed: %+v", list)
+	}
+}
+
+func TestAbsoluteLifetime(t *testing.T) {
+	hs := newHarness(t, session.Config{IdleTimeout: 30 * time.Minute, Lifetime: 2 * time.Hour})
+	token := hs.login()
+	for range 11 { // active every 10 minutes up to 1h50m
+		hs.clock.Advance(10 * time.Minute)
+		if got := hs.who(token); got != "alice" {
+			t.Fatalf("at %v: %q", hs.clock.Now(), got)
+		}
+	}
+	hs.clock.Advance(10 * time.Minute)
+	if got := hs.who(token); got != "anonymous" {
+		t.Fatalf("at the absolute lifetime: %q, want anonymous", got)
+	}
+}
+
+// TestTouchInterval shows that renewal writes the store at most once per
+// TouchInterval, and that the idle deadline never passes the absolute one.
+func TestTouchInterval(t *testing.T) {
+	hs := newHarness(t, session.Config{TouchInterval: time.Minute, IdleTimeout: 30 * time.Minute, Lifetime: 40 * time.Minute})
+	token := hs.login()
+	lastSeen := func() session.Session {
+		list, err := hs.m.List(context.Background(), "alice")
+		if err != nil || len(list) != 1 {
+			t.Fatalf("List = %v, %v", list, err)
+		}
+		return list[0]
+	}
+	start := lastSeen().LastSeenAt
+
+	hs.clock.Advance(59 * time.Second)
+	hs.who(token)
+	if got := lastSeen().LastSeenAt; !got.Equal(start) {
+		t.Errorf("a request within the interval wrote last-seen %v", got)
+	}
+	hs.clock.Advance(time.Second)
+	hs.who(token)
+	if got := lastSeen(); !got.LastSeenAt.Equal(hs.clock.Now()) || !got.IdleExpiresAt.Equal(hs.clock.Now().Add(30*time.Minute)) {
+		t.Errorf("after the interval: last seen %v, idle deadline %v", got.LastSeenAt, got.IdleExpiresAt)
+	}
+	hs.clock.Advance(20 * time.Minute)
+	hs.who(token)
+	if got := lastSeen(); !got.IdleExpiresAt.Equal(got.ExpiresAt) {
+		t.Errorf("idle deadline %v runs past the absolute one %v", got.IdleExpiresAt, got.ExpiresAt)
+	}
+}
+
+// TestLoginRotates is the session-fixation defence: signing in again ends the
+// session the request came with.
+func TestLoginRotates(t *testing.T) {
+	hs := newHarness(t, session.Config{})
+	old := hs.login()
+	c := sessionCookie(t, hs.do("POST", "/login", old))
+	if c == nil || c.Value == old {
+		t.Fatalf("login kept the old token")
+	}
+	if got := hs.who(old); got != "anonymous" {
+		t.Errorf("old token after a new login: %q", got)
+	}
+	if got := hs.who(c.Value); got != "alice" {
+		t.Errorf("new token: %q", got)
+	}
+}
+
+func TestRenew(t *testing.T) {
+	hs := newHarness(t, session.Config{})
+	old := hs.login()
+	before, _ := hs.m.List(context.Background(), "alice")
+	c := sessionCookie(t, hs.do("POST", "/renew", old))
+	if c == nil || c.Value == old {
+		t.Fatal("renew sent no new token")
+	}
+	if got := hs.who(old); got != "anonymous" {
+		t.Errorf("old token after renew: %q", got)
+	}
+	if got := hs.who(c.Value); got != "alice" {
+		t.Errorf("new token: %q", got)
+	}
+	after, _ := hs.m.List(context.Background(), "alice")
+	if len(after) != 1 || after[0].ID != before[0].ID || !after[0].ExpiresAt.Equal(before[0].ExpiresAt) {
+		t.Errorf("renew changed the session: before %+v, after %+v", before, after)
+	}
+	if res := hs.do("POST", "/renew", ""); res.StatusCode != 500 {
+		t.Errorf("renew without a session: %d, want an error", res.StatusCode)
+	}
+}
+
+func TestLogout(t *testing.T) {
+	hs := newHarness(t, session.Config{})
+	token := hs.login()
+	c := sessionCookie(t, hs.do("POST", "/logout", token))
+	if c == nil || c.MaxAge >= 0 || c.Value != "" {
+		t.Errorf("logout did not clear the cookie: %+v", c)
+	}
+	if got := hs.who(token); got != "anonymous" {
+		t.Errorf("token replayed after logout: %q", got)
+	}
+}
+
+func TestRevoke(t *testing.T) {
+	ctx := context.Background()
+	hs := newHarness(t, session.Config{})
+	var tokens []string
+	for range 3 {
+		tokens = append(tokens, hs.login())
+		hs.clock.Advance(time.Second)
+	}
+	a, b, c := tokens[0], tokens[1], tokens[2]
+	list, err := hs.m.List(ctx, "alice")
+	if err != nil || len(list) != 3 {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+	if err := hs.m.Revoke(ctx, "mallory", list[0].ID); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("revoking another user's session: %v, want ErrNotFound", err)
+	}
+	if err := hs.m.Revoke(ctx, "alice", list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := hs.who(c); got != "anonymous" { // newest first: list[0] is c
+		t.Errorf("revoked session: %q", got)
+	}
+	list, _ = hs.m.List(ctx, "alice")
+	n, err := hs.m.RevokeAll(ctx, "alice", list[0].ID)
+	if err != nil || n != 1 {
+		t.Fatalf("RevokeAll = %d, %v; want 1", n, err)
+	}
+	if hs.who(b) != "alice" || hs.who(a) != "anonymous" {
+		t.Errorf("RevokeAll kept the wrong session")
+	}
+}
+
+func TestListNewestFirst(t *testing.T) {
+	hs := newHarness(t, session.Config{})
+	for range 3 {
+		hs.login()
+		hs.clock.Advance(time.Second)
+	}
+	list, err := hs.m.List(context.Background(), "alice")
+	if err != nil || len(list) != 3 {
+		t.Fatalf("List = %v, %v", list, err)
+	}
+	for i := 1; i < len(list); i++ {
+		if !list[i-1].CreatedAt.After(list[i].CreatedAt) {
+			t.Errorf("not newest first: %v then %v", list[i-1].CreatedAt, list[i].CreatedAt)
+		}
+	}
+}
+
+// failingStore is a store whose reads fail, standing for a database that is
+// down.
+type failingStore struct{ *memstore.Store }
+
+func (failingStore) Get(context.Context, session.Hash) (session.Record, error) {
+	return session.Record{}, errors.New("connection refused")
+}
+
+func TestStoreFailure(t *testing.T) {
+	var handled error
+	m := session.New(failingStore{memstore.New()}, session.Config{
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			handled = err
+			w.WriteHeader(http.StatusServiceUnavailable)
+		},
+	})
+	called := false
+	h := m.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: "sesame_session", Value: base64.RawURLEncoding.EncodeToString(make([]byte, 32))})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable || handled == nil || called {
+		t.Errorf("status %d, handled %v, next called %v; want 503 from ErrorHandler only", w.Code, handled, called)
+	}
+}

@@ -1,0 +1,134 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+)
+
+// state is the session of one request. Middleware puts a pointer to it in
+// the request context so that Login, Renew and Logout, called by a handler
+// further down, change what later code in the same request sees.
+type state struct {
+	mu      sync.Mutex
+	ok      bool
+	hash    Hash
+	session Session
+}
+
+func (st *state) valid() bool {
+	if st == nil {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.ok
+}
+
+func (st *state) set(h Hash, s Session) {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.ok, st.hash, st.session = true, h, s
+}
+
+func (st *state) clear() {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.ok, st.hash, st.session = false, Hash{}, Session{}
+}
+
+type stateKey struct{}
+
+func stateFrom(ctx context.Context) *state {
+	st, _ := ctx.Value(stateKey{}).(*state)
+	return st
+}
+
+// FromContext returns the session of the request whose context is ctx, and
+// false when the request has none (no cookie, or an unknown, tampered,
+// expired or revoked one: all look the same). It sees Login and Logout made
+// earlier in the same request.
+func FromContext(ctx context.Context) (Session, bool) {
+	st := stateFrom(ctx)
+	if st == nil {
+		return Session{}, false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.session, st.ok
+}
+
+// errNoSession means the cookie does not name a live session.
+var errNoSession = errors.New("session: none")
+
+// Middleware loads the session named by the request's cookie, once, and puts
+// it in the request context for FromContext. A cookie that names no live
+// session is cleared and the request goes on without one. A store failure is
+// answered by Config.ErrorHandler and goes no further.
+func (m *Manager) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := new(state)
+		if c, err := r.Cookie(m.cfg.CookieName); err == nil {
+			h, s, err := m.load(r.Context(), c.Value)
+			switch {
+			case err == nil:
+				st.set(h, s)
+			case errors.Is(err, errNoSession):
+				m.clearCookie(w)
+			default:
+				m.cfg.ErrorHandler(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	})
+}
+
+// load finds the live session for token, ending it if it has timed out and
+// recording its use when the stored last-seen time is TouchInterval stale.
+// This is the cost every request pays: one read by primary key, and a write
+// at most once per TouchInterval per session.
+func (m *Manager) load(ctx context.Context, token string) (Hash, Session, error) {
+	h, ok := hashToken(token)
+	if !ok {
+		return Hash{}, Session{}, errNoSession
+	}
+	rec, err := m.store.Get(ctx, h)
+	if errors.Is(err, ErrNotFound) {
+		return Hash{}, Session{}, errNoSession
+	}
+	if err != nil {
+		return Hash{}, Session{}, err
+	}
+	now := m.cfg.Now().UTC()
+	if rec.Expired(now) {
+		if err := m.store.Delete(ctx, h); err != nil {
+			return Hash{}, Session{}, err
+		}
+		if m.cfg.OnExpire != nil {
+			m.cfg.OnExpire(ctx, rec.Session)
+		}
+		return Hash{}, Session{}, errNoSession
+	}
+	if now.Sub(rec.LastSeenAt) >= m.cfg.TouchInterval {
+		idle := m.idleDeadline(now, rec.ExpiresAt)
+		switch err := m.store.Touch(ctx, h, now, idle); {
+		case errors.Is(err, ErrNotFound):
+			return Hash{}, Session{}, errNoSession // revoked since the read
+		case err != nil:
+			// The session was valid when read; losing one last-seen update
+			// only makes it idle out sooner, so serve the request.
+			m.cfg.Logger.Warn("session touch failed", "session", rec.ID, "err", err)
+		default:
+			rec.LastSeenAt, rec.IdleExpiresAt = now, idle
+		}
+	}
+	return h, rec.Session, nil
+}
