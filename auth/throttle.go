@@ -1,0 +1,99 @@
+package auth
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Login throttling, CONTRACT §6. Two counters slow guessing down:
+//
+//   - per username, consecutive failures: from the 5th on, the name is locked
+//     for 1 s after the latest failure, doubling with each further failure up
+//     to 15 min. This caps online guessing of one account at a few hundred
+//     tries a day while a legitimate user who mistypes a few times waits
+//     seconds, and a success clears it.
+//   - per client address, failures in a fixed one-minute window opened by
+//     its first failure: past 20, every attempt from the address is refused
+//     until the window ends. This slows one client spraying many usernames,
+//     which the per-name counter alone cannot see.
+//
+// An attempt refused by either is not checked and not counted: checking it
+// would let an attacker keep guessing behind the 429s, and counting it would
+// let anyone extend a victim's lock for ever by hammering.
+const (
+	UserFreeFailures = 5                // failures before a username is locked
+	UserBaseDelay    = time.Second      // lock after the 5th failure
+	UserMaxDelay     = 15 * time.Minute // longest lock
+	IPMaxFailures    = 20               // failures an address may make in one window
+	IPWindow         = time.Minute      // length of that window
+)
+
+// maxUsernameLen is the longest username that can exist, in bytes. Longer
+// names are answered like unknown ones, and throttling keys are cut to it
+// so that a client cannot make the store keep arbitrarily long keys.
+const maxUsernameLen = 64
+
+// lockDelay is how long a username stays locked after its latest failure,
+// given its count of consecutive failures: nothing below UserFreeFailures,
+// then UserBaseDelay·2^(failures−UserFreeFailures), at most UserMaxDelay.
+func lockDelay(failures int) time.Duration {
+	if failures < UserFreeFailures {
+		return 0
+	}
+	// Stop shifting before it overflows: 2^10 s already exceeds 15 min.
+	shift := failures - UserFreeFailures
+	if shift >= 30 {
+		return UserMaxDelay
+	}
+	return min(UserBaseDelay<<shift, UserMaxDelay)
+}
+
+// retryAfter returns how long an attempt at now must wait given the
+// counters t, or 0 when it may go ahead. When both the username and the
+// address are locked it is the longer wait, so that a client that obeys
+// Retry-After is not refused again at once. The wait is rounded up to whole
+// seconds and is at least one, because Retry-After carries whole seconds
+// and "0" would invite an immediate retry that is still refused.
+func (t Throttle) retryAfter(now time.Time) time.Duration {
+	var wait time.Duration
+	if t.IPFailures >= IPMaxFailures {
+		wait = max(wait, t.IPWindowStart.Add(IPWindow).Sub(now))
+	}
+	if d := lockDelay(t.UserFailures); d > 0 {
+		wait = max(wait, t.UserLastFailure.Add(d).Sub(now))
+	}
+	if wait <= 0 {
+		return 0
+	}
+	return roundUpSecond(wait)
+}
+
+// roundUpSecond rounds d up to a whole number of seconds, at least one.
+func roundUpSecond(d time.Duration) time.Duration {
+	s := (d + time.Second - 1) / time.Second * time.Second
+	return max(s, time.Second)
+}
+
+// throttleKey is the username as the throttle counts it: lowercased, so
+// that "Alice" and "alice" (one account, usernames compare without case) share
+// one counter, and cut to maxUsernameLen bytes on a rune boundary.
+func throttleKey(username string) string {
+	return truncate(strings.ToLower(username), maxUsernameLen)
+}
+
+// truncate shortens s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 {
+		r, size := utf8.DecodeLastRuneInString(s)
+		if r != utf8.RuneError || size > 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,82 @@
+package auth
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLockDelay(t *testing.T) {
+	tests := []struct {
+		failures int
+		want     time.Duration
+	}{
+		{0, 0},
+		{1, 0},
+		{4, 0},
+		{5, time.Second},
+		{6, 2 * time.Second},
+		{7, 4 * time.Second},
+		{8, 8 * time.Second},
+		{10, 32 * time.Second},
+		{14, 512 * time.Second},
+		{15, 15 * time.Minute}, // 1024 s, capped
+		{16, 15 * time.Minute},
+		{40, 15 * time.Minute},
+		{100, 15 * time.Minute}, // no overflow into a short or negative delay
+		{1 << 30, 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		if got := lockDelay(tt.failures); got != tt.want {
+			t.Errorf("lockDelay(%d) = %v; want %v", tt.failures, got, tt.want)
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name string
+		t    Throttle
+		want time.Duration
+	}{
+		{"no failures", Throttle{}, 0},
+		{"4 user failures", Throttle{UserFailures: 4, UserLastFailure: now}, 0},
+		{"5 user failures just now", Throttle{UserFailures: 5, UserLastFailure: now}, time.Second},
+		{"5 user failures, lock over", Throttle{UserFailures: 5, UserLastFailure: now.Add(-time.Second)}, 0},
+		{"6 user failures 1s ago", Throttle{UserFailures: 6, UserLastFailure: now.Add(-time.Second)}, time.Second},
+		{"rounded up", Throttle{UserFailures: 7, UserLastFailure: now.Add(-1500 * time.Millisecond)}, 3 * time.Second},
+		{"under a second is one", Throttle{UserFailures: 5, UserLastFailure: now.Add(-999 * time.Millisecond)}, time.Second},
+		{"capped", Throttle{UserFailures: 50, UserLastFailure: now}, 15 * time.Minute},
+		{"19 ip failures", Throttle{IPFailures: 19, IPWindowStart: now}, 0},
+		{"20 ip failures", Throttle{IPFailures: 20, IPWindowStart: now.Add(-20 * time.Second)}, 40 * time.Second},
+		{"20 ip failures, window over", Throttle{IPFailures: 20, IPWindowStart: now.Add(-time.Minute)}, 0},
+		{"both: the longer", Throttle{
+			UserFailures: 6, UserLastFailure: now,
+			IPFailures: 25, IPWindowStart: now.Add(-50 * time.Second),
+		}, 10 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := tt.t.retryAfter(now); got != tt.want {
+			t.Errorf("%s: retryAfter = %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestThrottleKey(t *testing.T) {
+	if got := throttleKey("Alice"); got != "alice" {
+		t.Errorf("throttleKey(Alice) = %q; want alice", got)
+	}
+	if got := throttleKey(" Bob "); got != " bob " {
+		t.Errorf("throttleKey(%q) = %q; want only lowercasing", " Bob ", got)
+	}
+	long := strings.Repeat("é", 100) // 200 bytes
+	got := throttleKey(long)
+	if len(got) > maxUsernameLen || !strings.HasPrefix(long, got) || len(got) != 64 {
+		t.Errorf("throttleKey(200 bytes) = %d bytes %q; want the first 64 bytes, whole runes", len(got), got)
+	}
+	odd := "a" + strings.Repeat("é", 40) // 81 bytes; byte 64 splits an é
+	if got := throttleKey(odd); len(got) != 63 {
+		t.Errorf("throttleKey cut inside a rune: %d bytes", len(got))
+	}
+}
