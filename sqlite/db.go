@@ -1,0 +1,189 @@
+// Package sqlite stores the app data of sesame (users, roles, the shop, the
+// audit trail and login throttling) in one SQLite file, through the pure-Go
+// driver modernc.org/sqlite. *DB implements auth.Store, shop.Store and
+// audit.Store.
+//
+// The schema is created and upgraded by embedded, numbered migrations that
+// Open applies. Sessions may live in the same file: the session store shares
+// the handle returned by SQL and owns its own tables.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sesamehq/sesame"
+	msqlite "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// maxOpenConns bounds the pool. SQLite has one writer at a time whatever
+// the pool size, and every write here starts with BEGIN IMMEDIATE, so extra
+// writers only wait (in SQLite's busy handler, up to busy_timeout); WAL lets
+// readers run beside the writer, which is what more connections buy. A few
+// are enough for a two-core machine, keep the number of goroutines polling
+// the write lock small (the rest queue in database/sql, which wakes them at
+// once), and leave room for the session store sharing the handle. It must
+// stay above one: a caller that holds a transaction and touches the pool
+// again would otherwise wait for itself. Other processes on the same file
+// are kept in order by busy_timeout alone.
+const maxOpenConns = 8
+
+// busyTimeout is how long a statement waits for a lock held by another
+// connection or process before it fails with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// DB is the SQLite store of the app data. It is safe for concurrent use.
+type DB struct {
+	db *sql.DB
+}
+
+// Open opens (creating it if needed) the SQLite file at path, checks that it
+// answers and brings its schema up to date. It refuses, with an error
+// matching ErrSchemaTooNew, a file whose schema is newer than this program.
+// Several processes may open the same file at once.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if migrationsErr != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", migrationsErr)
+	}
+	dsn, err := dataSourceName(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	sdb.SetMaxOpenConns(maxOpenConns)
+	// Keep idle connections: each one carries its pragmas and page cache.
+	sdb.SetMaxIdleConns(maxOpenConns)
+	db := &DB{db: sdb}
+	if err := db.Ping(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// dataSourceName turns a file path into a driver DSN. The path is made
+// absolute and written as a file: URI with every character that means
+// something in a URI (?, #, %) percent-encoded, so that no path can smuggle
+// in query parameters or lose its tail.
+//
+// The parameters: busy_timeout waits for other connections and processes
+// instead of failing at once; WAL lets readers run while one writer writes;
+// foreign_keys is off by default in SQLite and the schema relies on it;
+// synchronous=NORMAL is safe in WAL mode (a power cut can lose the last
+// commits, never corrupt the file); _txlock=immediate makes every
+// read-write transaction take the write lock at BEGIN, so that a
+// read-then-write transaction (checkout, migrations) cannot fail halfway
+// with SQLITE_BUSY and two of them serialize instead of racing. Read-only
+// transactions (sql.TxOptions{ReadOnly: true}) still begin deferred.
+func dataSourceName(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("empty path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive letter: file:///C:/...
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
+	return u.String(), nil
+}
+
+// Close closes the database. The session store, if it shares the handle,
+// must be done with it first.
+func (db *DB) Close() error {
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers; readiness probes call it.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// SQL returns the underlying handle, for the session store that keeps its
+// tables in the same file. Its read-write transactions begin IMMEDIATE.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// querier is what *sql.DB and *sql.Tx have in common, so that a read can
+// run alone or inside a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// transact runs fn in one read-write transaction (BEGIN IMMEDIATE, see
+// dataSourceName) and commits it when fn returns nil. Anything else rolls
+// it back, so nothing is ever half-written.
+func (db *DB) transact(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// millis and fromMillis are the one pair of conversions between time.Time
+// and the INTEGER Unix milliseconds UTC that the schema stores.
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// constraint returns the extended SQLite result code of err when it is a
+// constraint violation (sqlite3.SQLITE_CONSTRAINT_*), else 0. Errors are told
+// apart by code, never by their text.
+func constraint(err error) int {
+	var se *msqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT {
+		return se.Code()
+	}
+	return 0
+}
+
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY
+// violation: the row already exists.
+func isUniqueViolation(err error) bool {
+	c := constraint(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// notFound maps sql.ErrNoRows to an error matching sesame.ErrNotFound, and
+// passes any other error through.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, sesame.ErrNotFound)
+	}
+	return err
+}

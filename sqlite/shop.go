@@ -1,0 +1,226 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/sesamehq/sesame"
+)
+
+const productColumns = `id, sku, name, description, price_cents, stock`
+
+// scanProduct reads the productColumns of one row.
+func scanProduct(row interface{ Scan(...any) error }) (sesame.Product, error) {
+	var p sesame.Product
+	err := row.Scan(&p.ID, &p.SKU, &p.Name, &p.Description, &p.PriceCents, &p.Stock)
+	return p, err
+}
+
+// Products returns every product, by id.
+func (db *DB) Products(ctx context.Context) ([]sesame.Product, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: products: %w", err)
+	}
+	defer rows.Close()
+	ps := []sesame.Product{}
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: products: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: products: %w", err)
+	}
+	return ps, nil
+}
+
+// Product returns product id or an error matching sesame.ErrNotFound.
+func (db *DB) Product(ctx context.Context, id int64) (*sesame.Product, error) {
+	p, err := scanProduct(db.db.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: product: %w", notFound(err, productName(id)))
+	}
+	return &p, nil
+}
+
+func productName(id int64) string { return "product " + strconv.FormatInt(id, 10) }
+
+// CreateProduct adds p and sets p.ID. A SKU already in use matches
+// sesame.ErrConflict; a value out of bounds is a *sesame.InvalidError.
+func (db *DB) CreateProduct(ctx context.Context, p *sesame.Product) error {
+	inv := &sesame.InvalidError{}
+	if p.SKU == "" {
+		inv.Add("sku", "is required")
+	}
+	if p.Name == "" {
+		inv.Add("name", "is required")
+	}
+	if p.PriceCents < 0 {
+		inv.Add("price_cents", "must not be negative")
+	}
+	if p.Stock < 0 || p.Stock > sesame.MaxStock {
+		inv.Add("stock", "must be from 0 to "+strconv.Itoa(sesame.MaxStock))
+	}
+	if err := inv.Err(); err != nil {
+		return fmt.Errorf("sqlite: create product: %w", err)
+	}
+	err := db.db.QueryRowContext(ctx, `
+		INSERT INTO products (sku, name, description, price_cents, stock)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		p.SKU, p.Name, p.Description, p.PriceCents, p.Stock).Scan(&p.ID)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("sqlite: create product: sku %q is taken: %w", p.SKU, sesame.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create product: %w", err)
+	}
+	return nil
+}
+
+// Cart returns the cart of userID, lines by product id, at today's prices.
+func (db *DB) Cart(ctx context.Context, userID int64) (sesame.Cart, error) {
+	rows, err := db.db.QueryContext(ctx, `
+		SELECT c.product_id, p.name, c.quantity, p.price_cents
+		FROM cart_items c JOIN products p ON p.id = c.product_id
+		WHERE c.user_id = ?
+		ORDER BY c.product_id`, userID)
+	if err != nil {
+		return sesame.Cart{}, fmt.Errorf("sqlite: cart: %w", err)
+	}
+	defer rows.Close()
+	cart := sesame.Cart{Items: []sesame.LineItem{}}
+	for rows.Next() {
+		var l sesame.LineItem
+		if err := rows.Scan(&l.ProductID, &l.Name, &l.Quantity, &l.UnitPriceCents); err != nil {
+			return sesame.Cart{}, fmt.Errorf("sqlite: cart: %w", err)
+		}
+		cart.Items = append(cart.Items, l)
+	}
+	if err := rows.Err(); err != nil {
+		return sesame.Cart{}, fmt.Errorf("sqlite: cart: %w", err)
+	}
+	return cart, nil
+}
+
+// AddToCart adds quantity (at least 1) of productID to the cart of userID.
+// An unknown product matches sesame.ErrNotFound. When the line would exceed
+// sesame.MaxLineQuantity it returns an error matching sesame.ErrConflict and
+// changes nothing: the guard sits in the upsert itself, so that concurrent
+// adds can never pass it together.
+func (db *DB) AddToCart(ctx context.Context, userID, productID int64, quantity int) error {
+	if quantity < 1 {
+		return fmt.Errorf("sqlite: add to cart: %w", sesame.Invalid("quantity", "must be at least 1"))
+	}
+	err := db.transact(ctx, func(tx *sql.Tx) error {
+		if err := productExists(ctx, tx, productID); err != nil {
+			return err
+		}
+		if quantity > sesame.MaxLineQuantity {
+			return lineTooLarge()
+		}
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO cart_items (user_id, product_id, quantity) VALUES (?1, ?2, ?3)
+			ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = quantity + excluded.quantity
+			WHERE quantity + excluded.quantity <= ?4`,
+			userID, productID, quantity, sesame.MaxLineQuantity)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = lineTooLarge()
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: add to cart: %w", err)
+	}
+	return nil
+}
+
+func lineTooLarge() error {
+	return fmt.Errorf("a cart line holds at most %d: %w", sesame.MaxLineQuantity, sesame.ErrConflict)
+}
+
+// SetCartQuantity sets the quantity of a line of the cart of userID, adding
+// it when missing; 0 removes it. An unknown product matches
+// sesame.ErrNotFound; a quantity outside 0..sesame.MaxLineQuantity is a
+// *sesame.InvalidError.
+func (db *DB) SetCartQuantity(ctx context.Context, userID, productID int64, quantity int) error {
+	if quantity < 0 || quantity > sesame.MaxLineQuantity {
+		return fmt.Errorf("sqlite: set cart quantity: %w",
+			sesame.Invalid("quantity", "must be from 0 to "+strconv.Itoa(sesame.MaxLineQuantity)))
+	}
+	err := db.transact(ctx, func(tx *sql.Tx) error {
+		if err := productExists(ctx, tx, productID); err != nil {
+			return err
+		}
+		var err error
+		if quantity == 0 {
+			_, err = tx.ExecContext(ctx,
+				`DELETE FROM cart_items WHERE user_id = ? AND product_id = ?`, userID, productID)
+		} else {
+			_, err = tx.ExecContext(ctx, `
+				INSERT INTO cart_items (user_id, product_id, quantity) VALUES (?, ?, ?)
+				ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = excluded.quantity`,
+				userID, productID, quantity)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: set cart quantity: %w", err)
+	}
+	return nil
+}
+
+// productExists tells an unknown product (sesame.ErrNotFound) apart from
+// the other reasons a write may match no row.
+func productExists(ctx context.Context, q querier, id int64) error {
+	var ok bool
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM products WHERE id = ?)`, id).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: %w", productName(id), sesame.ErrNotFound)
+	}
+	return nil
+}
+
+// Restock adds quantity (at least 1) to the stock of productID and returns
+// the product. Stock beyond sesame.MaxStock matches sesame.ErrConflict and
+// changes nothing; an unknown product matches sesame.ErrNotFound.
+func (db *DB) Restock(ctx context.Context, productID int64, quantity int) (*sesame.Product, error) {
+	if quantity < 1 {
+		return nil, fmt.Errorf("sqlite: restock: %w", sesame.Invalid("quantity", "must be at least 1"))
+	}
+	var p sesame.Product
+	err := db.transact(ctx, func(tx *sql.Tx) error {
+		if err := productExists(ctx, tx, productID); err != nil {
+			return err
+		}
+		// Written as quantity <= max - stock so that no quantity can
+		// overflow the sum.
+		var err error
+		p, err = scanProduct(tx.QueryRowContext(ctx, `
+			UPDATE products SET stock = stock + ?1
+			WHERE id = ?2 AND ?1 <= ?3 - stock
+			RETURNING `+productColumns,
+			quantity, productID, sesame.MaxStock))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("stock is at most %d: %w", sesame.MaxStock, sesame.ErrConflict)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: restock: %w", err)
+	}
+	return &p, nil
+}
