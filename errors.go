@@ -99,3 +99,17 @@ func (e *StockError) Error() string {
 
 // Is makes errors.Is(err, ErrConflict) hold for a StockError.
 func (e *StockError) Is(target error) bool { return target == ErrConflict }
+
+// PermissionError refuses an action to a signed-in user who lacks the
+// permission it needs. It matches ErrForbidden; Permission says what was
+// refused, so the answer can too.
+type PermissionError struct {
+	Permission Permission
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("%v: needs permission %q", ErrForbidden, e.Permission)
+}
+
+// Is makes errors.Is(err, ErrForbidden) hold for a PermissionError.
+func (e *PermissionError) Is(target error) bool { return target == ErrForbidden }
