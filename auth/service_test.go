@@ -1,0 +1,374 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/audit"
+	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame/sqlite"
+)
+
+// cheap keeps argon2 fast in tests; TestLoginDefaultParams uses the real cost.
+var cheap = auth.Params{Memory: 64, Iterations: 1, Parallelism: 1}
+
+// clock is a settable time source; SQLite keeps milliseconds, so it starts
+// on a whole second.
+type clock struct{ t time.Time }
+
+func newClock() *clock                   { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
+func (c *clock) Now() time.Time          { return c.t }
+func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
+
+type env struct {
+	db    *sqlite.DB
+	svc   *auth.Service
+	log   *audit.Log
+	clock *clock
+}
+
+func newEnv(t *testing.T, params auth.Params) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatalf("sqlite.Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c := newClock()
+	log := audit.New(db, nil)
+	log.Now = c.Now
+	svc, err := auth.NewService(db, log, params)
+	if err != nil {
+		t.Fatalf("NewService: %v", err)
+	}
+	svc.Now = c.Now
+	return &env{db: db, svc: svc, log: log, clock: c}
+}
+
+// user creates a user with password hashed by p and the given roles.
+func (e *env) user(t *testing.T, name, password string, p auth.Params, roles ...string) *sesame.User {
+	t.Helper()
+	h, err := p.Hash(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.db.CreateUser(context.Background(), name, h, roles)
+	if err != nil {
+		t.Fatalf("CreateUser(%s): %v", name, err)
+	}
+	return u
+}
+
+// from returns a context whose actor is a visitor at ip.
+func from(ip string) context.Context {
+	return sesame.NewContext(context.Background(), &sesame.Actor{IP: ip, UserAgent: "test"})
+}
+
+// as returns a context whose actor is u, signed in with session sid from ip.
+func as(u *sesame.User, sid, ip string) context.Context {
+	return sesame.NewContext(context.Background(), &sesame.Actor{User: u, SessionID: sid, IP: ip, UserAgent: "test"})
+}
+
+// trail returns u's own audit trail, newest first.
+func (e *env) trail(t *testing.T, u *sesame.User) []sesame.Event {
+	t.Helper()
+	events, _, err := e.log.Events(as(u, "", ""), sesame.Page{Limit: sesame.MaxLimit})
+	if err != nil {
+		t.Fatalf("Events: %v", err)
+	}
+	return events
+}
+
+func (e *env) throttle(t *testing.T, username, ip string) auth.Throttle {
+	t.Helper()
+	th, err := e.db.Throttle(context.Background(), username, ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
+}
+
+// wantRateLimited fails unless err is a *RateLimitError with RetryAfter want.
+func wantRateLimited(t *testing.T, err error, want time.Duration) {
+	t.Helper()
+	var rl *sesame.RateLimitError
+	if !errors.As(err, &rl) {
+		t.Fatalf("err = %v; want a *RateLimitError (retry after %v)", err, want)
+	}
+	if rl.RetryAfter != want {
+		t.Fatalf("RetryAfter = %v; want %v", rl.RetryAfter, want)
+	}
+}
+
+func TestNewServiceRefusesBadParams(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := auth.NewService(db, audit.New(db, nil), auth.Params{}); err == nil {
+		t.Error("NewService with zero Params succeeded; want an error")
+	}
+	if _, err := auth.NewService(db, nil, cheap); err == nil {
+		t.Error("NewService without an audit log succeeded; want an error")
+	}
+}
+
+func TestLoginSuccess(t *testing.T) {
+	e := newEnv(t, cheap)
+	alice := e.user(t, "alice", "correct horse battery", cheap, "customer")
+	for _, name := range []string{"alice", "ALICE", "Alice"} {
+		u, err := e.svc.Login(from("192.0.2.1"), name, "correct horse battery")
+		if err != nil {
+			t.Fatalf("Login(%s): %v", name, err)
+		}
+		if u.ID != alice.ID || u.Username != "alice" || !u.Can(sesame.PermCartEdit) {
+			t.Errorf("Login(%s) = %+v; want alice with her permissions", name, u)
+		}
+		if u.PasswordHash != "" {
+			t.Errorf("Login returned the password hash")
+		}
+	}
+	// The success is for the HTTP layer to audit, with the new session id.
+	for _, ev := range e.trail(t, alice) {
+		if ev.Action == sesame.ActionLogin {
+			t.Errorf("Login audited %+v; the HTTP layer records successes", ev)
+		}
+	}
+}
+
+func TestLoginFailuresAnswerAlike(t *testing.T) {
+	e := newEnv(t, cheap)
+	alice := e.user(t, "alice", "correct horse battery", cheap, "customer")
+	tests := []struct{ name, username, password string }{
+		{"wrong password", "alice", "wrong horse battery"},
+		{"unknown user", "mallory", "correct horse battery"},
+		{"empty username", "", "correct horse battery"},
+		{"too long username", strings.Repeat("a", 65), "correct horse battery"},
+		{"empty password", "alice", ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ip := "192.0.2." + strconv.Itoa(i+1)
+			u, err := e.svc.Login(from(ip), tt.username, tt.password)
+			// The same value, not just the same kind: nothing in the answer
+			// may tell an unknown user from a wrong password.
+			if u != nil || err != sesame.ErrBadCredentials {
+				t.Fatalf("Login = %v, %v; want nil, ErrBadCredentials", u, err)
+			}
+			th := e.throttle(t, tt.username, ip)
+			if th.IPFailures != 1 {
+				t.Errorf("address failures = %d; want 1 (the failure counts)", th.IPFailures)
+			}
+		})
+	}
+	if th := e.throttle(t, "mallory", ""); th.UserFailures != 1 {
+		t.Errorf("failures of unknown user = %d; want 1", th.UserFailures)
+	}
+	if th := e.throttle(t, strings.Repeat("a", 64), ""); th.UserFailures != 1 {
+		t.Errorf("failures of a too long username, cut to 64 = %d; want 1", th.UserFailures)
+	}
+	// Alice sees both failures against her name in her own trail.
+	var fails int
+	for _, ev := range e.trail(t, alice) {
+		if ev.Action == sesame.ActionLogin && ev.Outcome == sesame.OutcomeFailure && ev.Username == "alice" {
+			fails++
+		}
+	}
+	if fails != 2 {
+		t.Errorf("alice's trail has %d login failures; want 2", fails)
+	}
+}
+
+func TestLoginThrottleSchedule(t *testing.T) {
+	e := newEnv(t, cheap)
+	e.user(t, "alice", "correct horse battery", cheap, "customer")
+	// A different address for every attempt isolates the username counter.
+	n := 0
+	attempt := func(username, password string) error {
+		n++
+		_, err := e.svc.Login(from("198.51.100."+strconv.Itoa(n)), username, password)
+		return err
+	}
+
+	for i := range 5 {
+		if err := attempt("alice", "wrong"); err != sesame.ErrBadCredentials {
+			t.Fatalf("failure %d: %v; want ErrBadCredentials", i+1, err)
+		}
+	}
+	// Locked for 1 s after the 5th failure, even with the right password,
+	// whatever the case of the name; refused attempts count nothing.
+	for range 3 {
+		wantRateLimited(t, attempt("ALICE", "correct horse battery"), time.Second)
+	}
+	if th := e.throttle(t, "alice", ""); th.UserFailures != 5 {
+		t.Fatalf("failures after refused attempts = %d; want 5", th.UserFailures)
+	}
+	e.clock.Advance(500 * time.Millisecond)
+	wantRateLimited(t, attempt("alice", "wrong"), time.Second) // 0.5 s rounds up
+
+	// Each further failure doubles the lock, up to 15 minutes.
+	e.clock.Advance(500 * time.Millisecond)
+	want := time.Second
+	for failures := 6; failures <= 17; failures++ {
+		if err := attempt("alice", "wrong"); err != sesame.ErrBadCredentials {
+			t.Fatalf("failure %d: %v; want ErrBadCredentials", failures, err)
+		}
+		want = min(2*want, 15*time.Minute)
+		wantRateLimited(t, attempt("alice", "correct horse battery"), want)
+		e.clock.Advance(want - time.Second)
+		wantRateLimited(t, attempt("alice", "correct horse battery"), time.Second)
+		e.clock.Advance(time.Second)
+	}
+	if want != 15*time.Minute {
+		t.Fatalf("schedule ended at %v; want the 15 min cap", want)
+	}
+
+	// A success resets: the next failure does not lock.
+	if err := attempt("alice", "correct horse battery"); err != nil {
+		t.Fatalf("login after the lock: %v", err)
+	}
+	if err := attempt("alice", "wrong"); err != sesame.ErrBadCredentials {
+		t.Fatalf("failure after success: %v", err)
+	}
+	if err := attempt("alice", "correct horse battery"); err != nil {
+		t.Errorf("login after one failure: %v; want success", err)
+	}
+}
+
+func TestLoginIPLimit(t *testing.T) {
+	e := newEnv(t, cheap)
+	e.user(t, "alice", "correct horse battery", cheap, "customer")
+	const ip = "203.0.113.7"
+	start := e.clock.Now()
+	// 20 failures across 20 usernames, one a second: no username is locked.
+	for i := range 20 {
+		if _, err := e.svc.Login(from(ip), "user"+strconv.Itoa(i), "guess"); err != sesame.ErrBadCredentials {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+		e.clock.Advance(time.Second)
+	}
+	// 20 s into the window: everything from the address is refused until
+	// the minute is over, even a right password, and nothing is counted.
+	_, err := e.svc.Login(from(ip), "alice", "correct horse battery")
+	wantRateLimited(t, err, 40*time.Second)
+	e.clock.Advance(39*time.Second + 500*time.Millisecond)
+	_, err = e.svc.Login(from(ip), "alice", "correct horse battery")
+	wantRateLimited(t, err, time.Second)
+	if th := e.throttle(t, "alice", ip); th.IPFailures != 20 || th.UserFailures != 0 {
+		t.Fatalf("counters after refusals = %+v; want 20 address and 0 alice failures", th)
+	}
+	// Another address is not affected.
+	if _, err := e.svc.Login(from("203.0.113.8"), "alice", "correct horse battery"); err != nil {
+		t.Fatalf("login from another address: %v", err)
+	}
+	// The minute is over: the address may try again.
+	e.clock.t = start.Add(time.Minute)
+	if _, err := e.svc.Login(from(ip), "alice", "correct horse battery"); err != nil {
+		t.Fatalf("login after the window: %v", err)
+	}
+}
+
+func TestLoginRehash(t *testing.T) {
+	old := auth.Params{Memory: 32, Iterations: 1, Parallelism: 1}
+	e := newEnv(t, cheap)
+	alice := e.user(t, "alice", "correct horse battery", old, "customer")
+	ctx := context.Background()
+	if _, err := e.svc.Login(from("192.0.2.1"), "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.db.UserByID(ctx, alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("hash after login = %q; want it rehashed with m=64", u.PasswordHash)
+	}
+	if ok, rehash, err := cheap.Verify(u.PasswordHash, "correct horse battery"); !ok || rehash || err != nil {
+		t.Fatalf("rehashed hash: ok %v, rehash %v, err %v", ok, rehash, err)
+	}
+	// An up-to-date hash is left alone.
+	if _, err := e.svc.Login(from("192.0.2.1"), "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	u2, err := e.db.UserByID(ctx, alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u2.PasswordHash != u.PasswordHash {
+		t.Error("an up-to-date hash was rewritten")
+	}
+}
+
+func TestLoginDefaultParams(t *testing.T) {
+	e := newEnv(t, auth.DefaultParams)
+	e.user(t, "alice", "correct horse battery", auth.DefaultParams, "customer")
+	if _, err := e.svc.Login(from("192.0.2.1"), "alice", "correct horse battery"); err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	if _, err := e.svc.Login(from("192.0.2.1"), "alice", "Correct horse battery"); err != sesame.ErrBadCredentials {
+		t.Fatalf("Login with a wrong password: %v; want ErrBadCredentials", err)
+	}
+}
+
+func TestLoginWithUnusableStoredHash(t *testing.T) {
+	e := newEnv(t, cheap)
+	// A tampered row asking for 4 GiB of memory: refused, not computed.
+	if _, err := e.db.CreateUser(context.Background(), "bob",
+		"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U", []string{"customer"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Login(from("192.0.2.1"), "bob", "anything at all"); err != sesame.ErrBadCredentials {
+		t.Fatalf("Login = %v; want ErrBadCredentials", err)
+	}
+}
+
+func TestUser(t *testing.T) {
+	e := newEnv(t, cheap)
+	alice := e.user(t, "alice", "correct horse battery", cheap, "customer", "privileged")
+	u, err := e.svc.User(context.Background(), alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Username != "alice" || u.PasswordHash != "" || !u.Can(sesame.PermCheckout) {
+		t.Errorf("User = %+v; want alice with her permissions and no hash", u)
+	}
+	if _, err := e.svc.User(context.Background(), alice.ID+100); !errors.Is(err, sesame.ErrNotFound) {
+		t.Errorf("User(unknown) = %v; want ErrNotFound", err)
+	}
+}
+
+func TestAuthorize(t *testing.T) {
+	e := newEnv(t, cheap)
+	cust := e.user(t, "carol", "correct horse battery", cheap, "customer")
+	ctx := as(cust, "pub-session-1", "192.0.2.9")
+
+	if err := e.svc.Authorize(from("192.0.2.9"), sesame.PermProductsView); err != sesame.ErrUnauthenticated {
+		t.Errorf("Authorize without a user = %v; want ErrUnauthenticated", err)
+	}
+	if err := e.svc.Authorize(ctx, sesame.PermCartEdit); err != nil {
+		t.Errorf("Authorize(cart.edit) for a customer = %v; want nil", err)
+	}
+	err := e.svc.Authorize(ctx, sesame.PermCheckout)
+	if !errors.Is(err, sesame.ErrForbidden) || !strings.Contains(err.Error(), "checkout") {
+		t.Fatalf("Authorize(checkout) for a customer = %v; want ErrForbidden naming checkout", err)
+	}
+
+	events := e.trail(t, cust)
+	if len(events) != 1 {
+		t.Fatalf("trail = %+v; want exactly the one denial", events)
+	}
+	ev := events[0]
+	if ev.Action != sesame.ActionAccessDenied || ev.Outcome != sesame.OutcomeDenied ||
+		ev.Detail != "checkout" || ev.UserID != cust.ID || ev.Username != "carol" ||
+		ev.SessionID != "pub-session-1" || ev.IP != "192.0.2.9" || !ev.Time.Equal(e.clock.Now()) {
+		t.Errorf("denial event = %+v", ev)
+	}
+}
