@@ -203,10 +203,10 @@ func (s *Service) User(ctx context.Context, id int64) (*sesame.User, error) {
 
 // Authorize is the one authorization check: every handler and service asks
 // it before acting. It returns sesame.ErrUnauthenticated when no user is
-// signed in, an error matching sesame.ErrForbidden (naming p, which is safe
-// to show) when the user lacks p, and nil otherwise. Every refusal of a
-// signed-in user is audited as access.denied, as CONTRACT §3 requires of
-// every 403.
+// signed in, a *sesame.PermissionError naming p (it matches
+// sesame.ErrForbidden) when the user lacks p, and nil otherwise. Every
+// refusal of a signed-in user is audited as access.denied, as CONTRACT §3
+// requires of every 403.
 func (s *Service) Authorize(ctx context.Context, p sesame.Permission) error {
 	u := sesame.ActorFrom(ctx).User
 	if u == nil {
@@ -218,7 +218,7 @@ func (s *Service) Authorize(ctx context.Context, p sesame.Permission) error {
 			Outcome: sesame.OutcomeDenied,
 			Detail:  string(p),
 		})
-		return fmt.Errorf("%w: needs permission %q", sesame.ErrForbidden, p)
+		return &sesame.PermissionError{Permission: p}
 	}
 	return nil
 }

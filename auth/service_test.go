@@ -357,8 +357,9 @@ func TestAuthorize(t *testing.T) {
 		t.Errorf("Authorize(cart.edit) for a customer = %v; want nil", err)
 	}
 	err := e.svc.Authorize(ctx, sesame.PermCheckout)
-	if !errors.Is(err, sesame.ErrForbidden) || !strings.Contains(err.Error(), "checkout") {
-		t.Fatalf("Authorize(checkout) for a customer = %v; want ErrForbidden naming checkout", err)
+	var pe *sesame.PermissionError
+	if !errors.Is(err, sesame.ErrForbidden) || !errors.As(err, &pe) || pe.Permission != sesame.PermCheckout {
+		t.Fatalf("Authorize(checkout) for a customer = %v; want a PermissionError for checkout", err)
 	}
 
 	events := e.trail(t, cust)
