@@ -16,10 +16,10 @@ import (
 	"github.com/sesamehq/sesame/audit"
 )
 
-// Authorizer decides whether the actor in ctx holds a permission: nil, or
-// sesame.ErrUnauthenticated, or an error matching sesame.ErrForbidden (and
-// audits the refusal) such as a *sesame.PermissionError. *auth.Service is the one implementation; the
-// interface keeps shop from importing auth.
+// Authorizer decides whether the actor in ctx holds a permission: nil,
+// sesame.ErrUnauthenticated, or an error matching sesame.ErrForbidden such
+// as a *sesame.PermissionError (having audited the refusal). *auth.Service
+// is the one implementation; the interface keeps shop from importing auth.
 type Authorizer interface {
 	Authorize(ctx context.Context, p sesame.Permission) error
 }
