@@ -27,8 +27,9 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if a.User == nil {
 		return sesame.ErrUnauthenticated
 	}
-	now := s.now()
 	key := throttleKey(a.User.Username)
+	defer s.attempts.lockAttempt(key, a.IP)()
+	now := s.now()
 	if err := s.checkThrottle(ctx, key, a.IP, now); err != nil {
 		return err
 	}

@@ -34,6 +34,8 @@ type Service struct {
 	// an unknown user costs one argon2 computation like a known one and the
 	// response time does not tell which usernames exist.
 	dummyHash string
+	// attempts serializes attempts per username and per address.
+	attempts keyLock
 }
 
 // NewService returns a Service over store that audits to log and hashes new
@@ -84,9 +86,10 @@ func (s *Service) logger() *slog.Logger {
 // A storage fault is returned as an error: throttling that cannot be read
 // or counted fails closed.
 func (s *Service) Login(ctx context.Context, username, password string) (*sesame.User, error) {
-	now := s.now()
 	ip := sesame.ActorFrom(ctx).IP
 	key := throttleKey(username)
+	defer s.attempts.lockAttempt(key, ip)()
+	now := s.now() // after waiting for the lock
 	if err := s.checkThrottle(ctx, key, ip, now); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -371,5 +372,42 @@ func TestAuthorize(t *testing.T) {
 		ev.Detail != "checkout" || ev.UserID != cust.ID || ev.Username != "carol" ||
 		ev.SessionID != "pub-session-1" || ev.IP != "192.0.2.9" || !ev.Time.Equal(e.clock.Now()) {
 		t.Errorf("denial event = %+v", ev)
+	}
+}
+
+// TestLoginConcurrentBurst sends 20 guesses for one username at the same
+// instant: exactly 5 may be checked, the rest must be refused, or the limit
+// would bound rounds of parallel guesses rather than guesses.
+func TestLoginConcurrentBurst(t *testing.T) {
+	e := newEnv(t, cheap)
+	e.user(t, "alice", "correct horse battery", cheap, "customer")
+	const n = 20
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, err := e.svc.Login(from("198.51.100."+strconv.Itoa(i)), "alice", "guess"+strconv.Itoa(i))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var bad, limited int
+	for err := range errs {
+		var rl *sesame.RateLimitError
+		switch {
+		case err == sesame.ErrBadCredentials:
+			bad++
+		case errors.As(err, &rl):
+			limited++
+		default:
+			t.Errorf("Login: %v", err)
+		}
+	}
+	if bad != 5 || limited != n-5 {
+		t.Errorf("%d checked, %d refused; want 5 and %d", bad, limited, n-5)
+	}
+	if th := e.throttle(t, "alice", ""); th.UserFailures != 5 {
+		t.Errorf("failures = %d; want 5", th.UserFailures)
 	}
 }

@@ -1,0 +1,60 @@
+package auth
+
+import "sync"
+
+// keyLock serializes work per key within this process. Login uses it so
+// that the throttle check, the password check and the counting of a
+// failure happen as one step per username and per address: without it, a
+// burst of concurrent guesses sent the instant a lock expires would all
+// pass the check before any was counted, and the 5-failure and 20-a-minute
+// limits would be limits on rounds, not guesses.
+//
+// It does not span processes sharing one database: there the store's
+// counters are the only guard, and a burst can overshoot a limit by at most
+// one attempt per process. It also bounds what one address can cost: one
+// argon2 computation at a time per process.
+type keyLock struct {
+	mu    sync.Mutex
+	locks map[string]*keyLockEntry
+}
+
+type keyLockEntry struct {
+	mu   sync.Mutex
+	refs int // holders and waiters; the entry is dropped at zero
+}
+
+// lock locks key and returns its unlock function. Entries exist only while
+// someone holds or waits for them, so the map cannot grow with the number
+// of usernames an attacker invents.
+func (k *keyLock) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = make(map[string]*keyLockEntry)
+	}
+	e := k.locks[key]
+	if e == nil {
+		e = &keyLockEntry{}
+		k.locks[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		k.mu.Lock()
+		if e.refs--; e.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// lockAttempt locks the username key and then the address, always in that
+// order (in separate namespaces), so that two attempts can never wait for
+// each other in a cycle.
+func (k *keyLock) lockAttempt(key, ip string) (unlock func()) {
+	u := k.lock("user\x00" + key)
+	a := k.lock("ip\x00" + ip)
+	return func() { a(); u() }
+}
