@@ -64,7 +64,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// Keep idle connections: each one carries its pragmas and page cache.
 	sdb.SetMaxIdleConns(maxOpenConns)
 	db := &DB{db: sdb}
-	if err := db.Ping(ctx); err != nil {
+	if err := db.connect(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -109,6 +109,28 @@ func dataSourceName(path string) (string, error) {
 	q.Set("_txlock", "immediate")
 	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
 	return u.String(), nil
+}
+
+// connect makes the first connection, which turns a new file to WAL mode.
+// Two processes doing that to one new file at once can get SQLITE_BUSY
+// without SQLite's busy handler being asked: one holds a read lock the
+// other's switch must wait out, and SQLite fails at once rather than risk a
+// deadlock. So connect retries while the file is busy, for as long as
+// busy_timeout would have waited. Once the file is in WAL mode (it stays so)
+// every later connection's pragma is a no-op.
+func (db *DB) connect(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := db.db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // Close closes the database. The session store, if it shares the handle,
@@ -170,6 +192,12 @@ func constraint(err error) int {
 		return se.Code()
 	}
 	return 0
+}
+
+// isBusy reports whether err is SQLITE_BUSY or one of its extended codes.
+func isBusy(err error) bool {
+	var se *msqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY
