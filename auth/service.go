@@ -72,7 +72,9 @@ func (s *Service) logger() *slog.Logger {
 //
 // Its answers, in order:
 //   - *sesame.RateLimitError when the address or the username is throttled
-//     (see the constants above); nothing is checked or counted.
+//     (see UserFreeFailures and IPMaxFailures); nothing is checked or
+//     counted. Attempts for one username or from one address run one at a
+//     time in this process, so a parallel burst cannot slip past the check.
 //   - sesame.ErrBadCredentials, the very same value, for an unknown user, an
 //     impossible username and a wrong password, after the same argon2 work,
 //     so neither the answer nor its timing tells whether a name exists. The

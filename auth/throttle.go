@@ -10,9 +10,9 @@ import (
 //
 //   - per username, consecutive failures: from the 5th on, the name is locked
 //     for 1 s after the latest failure, doubling with each further failure up
-//     to 15 min. This caps online guessing of one account at a few hundred
-//     tries a day while a legitimate user who mistypes a few times waits
-//     seconds, and a success clears it.
+//     to 15 min. This caps online guessing of one account at about a
+//     hundred tries a day while a legitimate user who mistypes a few times
+//     waits seconds, and a success clears it.
 //   - per client address, failures in a fixed one-minute window opened by
 //     its first failure: past 20, every attempt from the address is refused
 //     until the window ends. This slows one client spraying many usernames,
