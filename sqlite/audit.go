@@ -45,7 +45,8 @@ func scanEvent(row interface{ Scan(...any) error }) (sesame.Event, error) {
 
 // Events returns one page of the events of userID, newest first (by id,
 // which is the order they were stored in), and the cursor of the next page
-// ("" on the last).
+// ("" on the last). Events stored without a known user belong to no
+// userID, not even 0.
 func (db *DB) Events(ctx context.Context, userID int64, page sesame.Page) ([]sesame.Event, string, error) {
 	page, before, err := pageBounds(page)
 	if err != nil {
