@@ -3,11 +3,13 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/sqlite"
 )
 
 func TestCreateUserRolesAndPermissions(t *testing.T) {
@@ -138,4 +140,23 @@ func second[T any](_ T, err error) error { return err }
 // is returns a check that err matches target.
 func is(target error) func(error) bool {
 	return func(err error) bool { return errors.Is(err, target) }
+}
+
+// Loading the user is part of every request's cost (DESIGN: the request
+// path): one statement for the user, roles and permissions.
+func BenchmarkUserByID(b *testing.B) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "sesame.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.CreateUser(context.Background(), "bench", "h", []string{"customer", "privileged", "admin"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := db.UserByID(context.Background(), u.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
