@@ -52,6 +52,22 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if migrationsErr != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", migrationsErr)
 	}
+	sdb, err := OpenSQL(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{db: sdb}
+	if err := db.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// OpenSQL opens (creating it if needed) the SQLite file at path as a plain
+// handle, set up as Open sets up its own (see dataSourceName) but without
+// the app schema: for a session store in a file of its own.
+func OpenSQL(ctx context.Context, path string) (*sql.DB, error) {
 	dsn, err := dataSourceName(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -63,16 +79,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sdb.SetMaxOpenConns(maxOpenConns)
 	// Keep idle connections: each one carries its pragmas and page cache.
 	sdb.SetMaxIdleConns(maxOpenConns)
-	db := &DB{db: sdb}
-	if err := db.connect(ctx); err != nil {
+	if err := connect(ctx, sdb); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if err := db.migrate(ctx); err != nil {
-		sdb.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	return db, nil
+	return sdb, nil
 }
 
 // dataSourceName turns a file path into a driver DSN. The path is made
@@ -118,10 +129,10 @@ func dataSourceName(path string) (string, error) {
 // deadlock. So connect retries while the file is busy, for as long as
 // busy_timeout would have waited. Once the file is in WAL mode (it stays so)
 // every later connection's pragma is a no-op.
-func (db *DB) connect(ctx context.Context) error {
+func connect(ctx context.Context, db *sql.DB) error {
 	deadline := time.Now().Add(busyTimeout)
 	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		err := db.db.PingContext(ctx)
+		err := db.PingContext(ctx)
 		if err == nil || !isBusy(err) || time.Now().After(deadline) {
 			return err
 		}

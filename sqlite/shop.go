@@ -70,17 +70,22 @@ func (db *DB) CreateProduct(ctx context.Context, p *sesame.Product) error {
 	if err := inv.Err(); err != nil {
 		return fmt.Errorf("sqlite: create product: %w", err)
 	}
-	err := db.db.QueryRowContext(ctx, `
+	if err := insertProduct(ctx, db.db, p); err != nil {
+		return fmt.Errorf("sqlite: create product: %w", err)
+	}
+	return nil
+}
+
+// insertProduct inserts p through q and sets its ID.
+func insertProduct(ctx context.Context, q querier, p *sesame.Product) error {
+	err := q.QueryRowContext(ctx, `
 		INSERT INTO products (sku, name, description, price_cents, stock)
 		VALUES (?, ?, ?, ?, ?) RETURNING id`,
 		p.SKU, p.Name, p.Description, p.PriceCents, p.Stock).Scan(&p.ID)
 	if isUniqueViolation(err) {
-		return fmt.Errorf("sqlite: create product: sku %q is taken: %w", p.SKU, sesame.ErrConflict)
+		return fmt.Errorf("sku %q is taken: %w", p.SKU, sesame.ErrConflict)
 	}
-	if err != nil {
-		return fmt.Errorf("sqlite: create product: %w", err)
-	}
-	return nil
+	return err
 }
 
 // Cart returns the cart of userID, lines by product id, at today's prices.

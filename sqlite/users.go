@@ -95,17 +95,8 @@ func (db *DB) SetPasswordHash(ctx context.Context, id int64, hash string) error 
 func (db *DB) CreateUser(ctx context.Context, username, passwordHash string, roles []string) (*sesame.User, error) {
 	var u *sesame.User
 	err := db.transact(ctx, func(tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx,
-			`INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING id`,
-			username, passwordHash, millis(time.Now())).Scan(&id)
-		if isUniqueViolation(err) {
-			return fmt.Errorf("username %q is taken: %w", username, sesame.ErrConflict)
-		}
+		id, err := createUser(ctx, tx, username, passwordHash, roles)
 		if err != nil {
-			return err
-		}
-		if err := grantRoles(ctx, tx, id, roles); err != nil {
 			return err
 		}
 		u, err = userByID(ctx, tx, id)
@@ -115,6 +106,21 @@ func (db *DB) CreateUser(ctx context.Context, username, passwordHash string, rol
 		return nil, fmt.Errorf("sqlite: create user: %w", err)
 	}
 	return u, nil
+}
+
+// createUser inserts a user with roles inside tx and returns the new id.
+func createUser(ctx context.Context, tx *sql.Tx, username, passwordHash string, roles []string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx,
+		`INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING id`,
+		username, passwordHash, millis(time.Now())).Scan(&id)
+	if isUniqueViolation(err) {
+		return 0, fmt.Errorf("username %q is taken: %w", username, sesame.ErrConflict)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return id, grantRoles(ctx, tx, id, roles)
 }
 
 // grantRoles gives user id the roles, checking each by name first so that an
