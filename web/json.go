@@ -1,0 +1,129 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/sesamehq/sesame"
+)
+
+// writeJSON writes v as the JSON body of an answer with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		// Only a programming error can get here: our types always encode.
+		http.Error(w, `{"error":{"code":"internal","message":"encoding failed"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+type errorBody struct {
+	Error errorJSON `json:"error"`
+}
+
+type errorJSON struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	Short   []shortLineJSON   `json:"short,omitempty"`
+}
+
+type shortLineJSON struct {
+	ProductID int64  `json:"product_id"`
+	Name      string `json:"name"`
+	Wanted    int    `json:"wanted"`
+	Available int    `json:"available"`
+}
+
+// apiError answers an API request that failed with the error shape of
+// CONTRACT §5.
+func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	h.logProblem(r, p, err)
+	body := errorBody{Error: errorJSON{Code: p.Code, Message: p.Message, Fields: p.Fields}}
+	for _, l := range p.Short {
+		body.Error.Short = append(body.Error.Short, shortLineJSON{l.ProductID, l.Name, l.Wanted, l.Available})
+	}
+	setRetryAfter(w, p)
+	writeJSON(w, p.Status, body)
+}
+
+// decodeJSON reads the body of r into dst, a pointer to a struct, strictly:
+// the content type must be JSON, the body one object no larger than maxBody,
+// every key a field of dst spelt exactly, every value of the field's type.
+// Each refusal is an error the client is told about, never a 500.
+func decodeJSON(r *http.Request, dst any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return errUnsupportedMedia
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err // an *http.MaxBytesError answers 413
+	}
+	// encoding/json would match keys without regard to case and say of an
+	// unknown key only in prose; reading the keys first lets us refuse
+	// both, naming the key.
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil || keys == nil {
+		return sesame.Invalid("body", "must be one JSON object")
+	}
+	known := jsonFields(dst)
+	inv := new(sesame.InvalidError)
+	for k := range keys {
+		if !known[k] {
+			inv.Add(k, "is not a field of this request")
+		}
+	}
+	if err := inv.Err(); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return sesame.Invalid(typeErr.Field, "must be "+kindName(typeErr.Type))
+		}
+		return sesame.Invalid("body", "is not valid JSON")
+	}
+	return nil
+}
+
+// jsonFields returns the JSON names of the fields of the struct *dst.
+func jsonFields(dst any) map[string]bool {
+	t := reflect.TypeOf(dst).Elem()
+	names := make(map[string]bool, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names[name] = true
+		}
+	}
+	return names
+}
+
+// kindName says what a JSON value must be, for a client who sent the wrong
+// type.
+func kindName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number in range"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return fmt.Sprintf("of type %s", t.Kind())
+}

@@ -1,0 +1,265 @@
+package web
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/sesamehq/sesame"
+)
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
+	h.render(w, r, http.StatusOK, "home", "Home", nil, nil)
+	return nil
+}
+
+type loginView struct {
+	Username string
+	Next     string
+}
+
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
+	h.render(w, r, http.StatusOK, "login", "Sign in", loginView{Next: h.safeNext(r.URL.Query().Get("next"))}, nil)
+	return nil
+}
+
+// login signs in and sends the browser where it was going. Every failure
+// shows the form again with one message, the same whether the username
+// exists or not.
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
+	err := parseForm(r)
+	next := h.safeNext(r.PostFormValue("next"))
+	username := r.PostFormValue("username")
+	if err == nil {
+		_, _, err = h.signIn(w, r, username, r.PostFormValue("password"))
+	}
+	if err == nil {
+		http.Redirect(w, r, cmp.Or(next, "/products"), http.StatusSeeOther)
+		return nil
+	}
+	p := problemFor(err)
+	switch p.Status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge:
+		h.logProblem(r, p, err)
+		h.render(w, r, p.Status, "login", "Sign in", loginView{Username: username, Next: next}, &p)
+		return nil
+	}
+	return err
+}
+
+// safeNext returns next if it is a path of this site that a browser may be
+// sent to after login, else "". Anything that a browser could read as
+// another host (//host, /\host, a scheme, control characters that browsers
+// strip) is refused: no open redirect.
+func (h *Handler) safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.ContainsFunc(next, unicode.IsControl) || len(next) > 2048 {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !h.routable(u.Path) {
+		return ""
+	}
+	return u.RequestURI()
+}
+
+func (h *Handler) logoutForm(w http.ResponseWriter, r *http.Request) error {
+	h.render(w, r, http.StatusOK, "logout", "Sign out", nil, nil)
+	return nil
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := h.signOut(w, r, sesame.ActionLogout); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// products shows the catalogue; after a refused add to cart, with the reason.
+func (h *Handler) products(w http.ResponseWriter, r *http.Request) error {
+	return h.productsPage(w, r, nil)
+}
+
+func (h *Handler) productsPage(w http.ResponseWriter, r *http.Request, failure error) error {
+	status, p, err := formFailure(failure)
+	if err != nil {
+		return err
+	}
+	products, err := h.shop.Products(r.Context())
+	if err != nil {
+		return err
+	}
+	h.render(w, r, status, "products", "Products", products, p)
+	return nil
+}
+
+func (h *Handler) addToCart(w http.ResponseWriter, r *http.Request) error {
+	err := parseForm(r)
+	var productID int64
+	quantity := 1
+	if err == nil {
+		productID, err = formID(r, "product_id")
+	}
+	if err == nil {
+		quantity, err = formInt(r, "quantity", 1)
+	}
+	if err == nil {
+		_, err = h.shop.AddToCart(r.Context(), productID, quantity)
+	}
+	if err != nil {
+		return h.productsPage(w, r, err)
+	}
+	http.Redirect(w, r, "/cart", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) cart(w http.ResponseWriter, r *http.Request) error {
+	return h.cartPage(w, r, nil)
+}
+
+func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, failure error) error {
+	status, p, err := formFailure(failure)
+	if err != nil {
+		return err
+	}
+	cart, err := h.shop.Cart(r.Context())
+	if err != nil {
+		return err
+	}
+	h.render(w, r, status, "cart", "Your cart", cart, p)
+	return nil
+}
+
+func (h *Handler) setQuantity(w http.ResponseWriter, r *http.Request) error {
+	productID, err := pathID(r, "product_id")
+	if err != nil {
+		return err
+	}
+	quantity := 0
+	if err = parseForm(r); err == nil {
+		if strings.TrimSpace(r.PostFormValue("quantity")) == "" {
+			err = sesame.Invalid("quantity", "is required")
+		} else {
+			quantity, err = formInt(r, "quantity", 0)
+		}
+	}
+	if err == nil {
+		_, err = h.shop.SetQuantity(r.Context(), productID, quantity)
+	}
+	if err != nil {
+		return h.cartPage(w, r, err)
+	}
+	http.Redirect(w, r, "/cart", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) removeFromCart(w http.ResponseWriter, r *http.Request) error {
+	productID, err := pathID(r, "product_id")
+	if err != nil {
+		return err
+	}
+	if _, err := h.shop.RemoveFromCart(r.Context(), productID); err != nil {
+		return h.cartPage(w, r, err)
+	}
+	http.Redirect(w, r, "/cart", http.StatusSeeOther)
+	return nil
+}
+
+// checkoutReview shows what an order would hold.
+func (h *Handler) checkoutReview(w http.ResponseWriter, r *http.Request) error {
+	return h.checkoutPage(w, r, nil)
+}
+
+func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request, failure error) error {
+	status, p, err := formFailure(failure)
+	if err != nil {
+		return err
+	}
+	cart, err := h.shop.Cart(r.Context())
+	if err != nil {
+		return err
+	}
+	h.render(w, r, status, "checkout", "Check out", cart, p)
+	return nil
+}
+
+func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
+	order, err := h.shop.Checkout(r.Context(), "")
+	if err != nil {
+		return h.checkoutPage(w, r, err)
+	}
+	http.Redirect(w, r, "/orders/"+strconv.FormatInt(order.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+type ordersView struct {
+	Orders []sesame.Order
+	Next   string
+}
+
+func (h *Handler) orders(w http.ResponseWriter, r *http.Request) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	orders, next, err := h.shop.Orders(r.Context(), page)
+	if err != nil {
+		return err
+	}
+	h.render(w, r, http.StatusOK, "orders", "Your orders", ordersView{orders, next}, nil)
+	return nil
+}
+
+func (h *Handler) order(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	order, err := h.shop.Order(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	h.render(w, r, http.StatusOK, "order", "Order #"+strconv.FormatInt(id, 10), order, nil)
+	return nil
+}
+
+func (h *Handler) taskForm(w http.ResponseWriter, r *http.Request) error {
+	return h.taskPage(w, r, nil)
+}
+
+func (h *Handler) taskPage(w http.ResponseWriter, r *http.Request, failure error) error {
+	status, p, err := formFailure(failure)
+	if err != nil {
+		return err
+	}
+	products, err := h.shop.Products(r.Context())
+	if err != nil {
+		return err
+	}
+	h.render(w, r, status, "task", "The task", products, p)
+	return nil
+}
+
+func (h *Handler) task(w http.ResponseWriter, r *http.Request) error {
+	err := parseForm(r)
+	var productID int64
+	var quantity int
+	if err == nil {
+		productID, err = formID(r, "product_id")
+	}
+	if err == nil {
+		quantity, err = formInt(r, "quantity", 0)
+	}
+	if err == nil {
+		_, err = h.shop.Restock(r.Context(), productID, quantity)
+	}
+	if err != nil {
+		return h.taskPage(w, r, err)
+	}
+	http.Redirect(w, r, "/task", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,222 @@
+// Package web is sesame's HTTP front end: the server-rendered pages and the
+// JSON API under /api/v1, behind one middleware chain.
+//
+// Both front ends live in one package so that they share that chain, the
+// sign-in and sign-out sequences and the mapping of domain errors to status
+// codes, and call the same service methods: their behaviour cannot drift.
+// Pages and API differ only in how they read input and render answers.
+//
+// Every request passes, in order: security headers, panic recovery, the
+// request log, the client's address, the session (loaded once), the
+// signed-in user, the cross-origin check for unsafe methods, the body limit,
+// and finally the route, whose handler asks the services, which authorize.
+package web
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/audit"
+	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame/session"
+	"github.com/sesamehq/sesame/shop"
+)
+
+// maxBody bounds every request body (CONTRACT §5): forms and JSON are small.
+const maxBody = 64 << 10
+
+// Config is what the front end is built from.
+type Config struct {
+	Auth  *auth.Service
+	Shop  *shop.Service
+	Audit *audit.Log
+	// SessionStore keeps the sessions; Session tunes them. The front end
+	// builds the session.Manager itself so that a store failure is answered
+	// in the shape of the request's front end and an expiry is audited.
+	SessionStore session.Store
+	Session      session.Config
+	// Ready reports whether the stores answer, for /readyz.
+	Ready func(context.Context) error
+	// ClientIP returns the address of the client of r; default the host of
+	// r.RemoteAddr.
+	ClientIP func(r *http.Request) string
+	Logger   *slog.Logger
+}
+
+// Handler serves sesame's pages and API.
+type Handler struct {
+	auth     *auth.Service
+	shop     *shop.Service
+	audit    *audit.Log
+	sessions *session.Manager
+	ready    func(context.Context) error
+	clientIP func(r *http.Request) string
+	log      *slog.Logger
+
+	pages *pages
+	mux   *http.ServeMux
+	chain http.Handler
+}
+
+// New returns the Handler for cfg. It parses every template now, so that a
+// broken one stops the program at start rather than failing a request.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Auth == nil || cfg.Shop == nil || cfg.Audit == nil || cfg.SessionStore == nil {
+		return nil, errors.New("web: Auth, Shop, Audit and SessionStore are required")
+	}
+	pg, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{
+		auth:     cfg.Auth,
+		shop:     cfg.Shop,
+		audit:    cfg.Audit,
+		ready:    cfg.Ready,
+		clientIP: cfg.ClientIP,
+		log:      cmp.Or(cfg.Logger, slog.Default()),
+		pages:    pg,
+		mux:      http.NewServeMux(),
+	}
+	if h.clientIP == nil {
+		h.clientIP = remoteHost
+	}
+	if h.ready == nil {
+		h.ready = func(context.Context) error { return nil }
+	}
+	sc := cfg.Session
+	sc.ClientIP = h.clientIP
+	sc.Logger = h.log
+	sc.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		h.fail(w, r, fmt.Errorf("%w: session store: %w", errUnavailable, err))
+	}
+	sc.OnExpire = h.sessionExpired
+	h.sessions = session.New(cfg.SessionStore, sc)
+	h.routes()
+	h.chain = h.middleware(http.HandlerFunc(h.route))
+	return h, nil
+}
+
+// Sessions returns the session manager, for the program to run its cleanup.
+func (h *Handler) Sessions() *session.Manager { return h.sessions }
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.chain.ServeHTTP(w, r)
+}
+
+// routes lists every route and who may use it. Public ones are wrapped in
+// page or api only; the rest also in signedIn, which sends a visitor who is
+// not signed in to the login page (pages) or answers 401 (API); the
+// privileged ones also in h.require. The services authorize again, through
+// the same auth.Service.Authorize, so no route can forget.
+func (h *Handler) routes() {
+	page := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.page(fn)) }
+	private := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.page(signedIn(fn))) }
+	checkout, task := h.require(sesame.PermCheckout), h.require(sesame.PermTaskPerform)
+
+	page("GET /{$}", h.home)
+	page("GET /login", h.loginForm)
+	page("POST /login", h.login)
+	private("GET /logout", h.logoutForm)
+	private("POST /logout", h.logout)
+	private("GET /products", h.products)
+	private("POST /cart/items", h.addToCart)
+	private("GET /cart", h.cart)
+	private("POST /cart/items/{product_id}", h.setQuantity)
+	private("POST /cart/items/{product_id}/delete", h.removeFromCart)
+	private("GET /checkout", checkout(h.checkoutReview))
+	private("POST /checkout", checkout(h.checkout))
+	private("GET /orders", h.orders)
+	private("GET /orders/{id}", h.order)
+	private("GET /task", task(h.taskForm))
+	private("POST /task", task(h.task))
+	private("GET /account/sessions", h.sessionList)
+	private("POST /account/sessions/{id}/revoke", h.revokeSession)
+	private("POST /account/sessions/revoke-others", h.revokeOtherSessions)
+	private("GET /account/activity", h.activity)
+	private("GET /account/password", h.passwordForm)
+	private("POST /account/password", h.changePassword)
+
+	api := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.api(fn)) }
+	apiPrivate := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.api(signedIn(fn))) }
+
+	api("POST /api/v1/session", h.apiLogin)
+	apiPrivate("DELETE /api/v1/session", h.apiLogout)
+	apiPrivate("GET /api/v1/me", h.apiMe)
+	apiPrivate("GET /api/v1/products", h.apiProducts)
+	apiPrivate("GET /api/v1/products/{id}", h.apiProduct)
+	apiPrivate("GET /api/v1/cart", h.apiCart)
+	apiPrivate("POST /api/v1/cart/items", h.apiAddToCart)
+	apiPrivate("PUT /api/v1/cart/items/{product_id}", h.apiSetQuantity)
+	apiPrivate("DELETE /api/v1/cart/items/{product_id}", h.apiRemoveFromCart)
+	apiPrivate("POST /api/v1/checkout", checkout(h.apiCheckout))
+	apiPrivate("GET /api/v1/orders", h.apiOrders)
+	apiPrivate("GET /api/v1/orders/{id}", h.apiOrder)
+	apiPrivate("POST /api/v1/task", task(h.apiTask))
+	apiPrivate("GET /api/v1/sessions", h.apiSessions)
+	apiPrivate("DELETE /api/v1/sessions/{id}", h.apiRevokeSession)
+	apiPrivate("GET /api/v1/activity", h.apiActivity)
+
+	h.mux.HandleFunc("GET /healthz", h.healthz)
+	h.mux.HandleFunc("GET /readyz", h.readyz)
+	h.mux.HandleFunc("GET /static/{file}", h.static)
+}
+
+// route hands r to its route. Where the mux has none, it would answer a bare
+// 404, or 405 with an Allow header; we answer the same status in the shape of
+// the front end the path belongs to.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := h.mux.Handler(r); pattern != "" {
+		h.mux.ServeHTTP(w, r)
+		return
+	}
+	probe := &statusProbe{header: http.Header{}}
+	h.mux.ServeHTTP(probe, r)
+	err := errNotFound
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		err = errMethodNotAllowed
+	}
+	h.fail(w, r, err)
+}
+
+// routable reports whether a GET of path has a page: where a login may send
+// the browser back to.
+func (h *Handler) routable(path string) bool {
+	r, err := http.NewRequest(http.MethodGet, path, nil)
+	if err != nil {
+		return false
+	}
+	_, pattern := h.mux.Handler(r)
+	return pattern != "" && pattern != "GET /static/{file}"
+}
+
+// statusProbe is a ResponseWriter that keeps only the status and headers:
+// enough to learn what the mux would have answered.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(status int)      { p.status = status }
+
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := h.ready(r.Context()); err != nil {
+		h.log.Warn("not ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
