@@ -1,0 +1,217 @@
+// Package app assembles sesame: it reads the configuration, opens the stores,
+// seeds the demo data, builds the HTTP front end and runs the server until it
+// is told to stop. A Server is a value, so tests start the real program on
+// port 0 and stop it again.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/sesamehq/sesame/audit"
+	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame/session"
+	"github.com/sesamehq/sesame/session/memstore"
+	"github.com/sesamehq/sesame/session/sqlitestore"
+	"github.com/sesamehq/sesame/shop"
+	"github.com/sesamehq/sesame/sqlite"
+	"github.com/sesamehq/sesame/web"
+)
+
+// shutdownGrace bounds how long in-flight requests may take to finish once
+// the server is told to stop.
+const shutdownGrace = 10 * time.Second
+
+// Server is one running sesame.
+type Server struct {
+	Config Config
+	// Params are the password hashing parameters; zero means
+	// auth.DefaultParams. Tests lower them to run fast.
+	Params auth.Params
+	// Logger receives the log; nil means a text log on Stderr.
+	Logger *slog.Logger
+	// Stdout receives what the operator must read once: the admin password.
+	Stdout io.Writer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	db       *sqlite.DB
+	closers  []func() error
+	handler  *web.Handler
+	listener net.Listener
+	http     *http.Server
+}
+
+// Open opens the stores, seeds the demo data when asked, builds the front
+// end and starts listening; Run then serves. On error, whatever was opened
+// is closed again.
+func (s *Server) Open(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if s.Stdout == nil {
+		s.Stdout = os.Stdout
+	}
+	if s.Params == (auth.Params{}) {
+		s.Params = auth.DefaultParams
+	}
+	c := s.Config
+
+	dbPath, err := sqlitePath(c.DB)
+	if err != nil {
+		return err
+	}
+	_, statErr := os.Stat(dbPath)
+	newFile := errors.Is(statErr, os.ErrNotExist)
+	if s.db, err = sqlite.Open(ctx, dbPath); err != nil {
+		return err
+	}
+	s.closers = append(s.closers, s.db.Close)
+
+	if seed := c.Demo; (seed == nil && newFile) || (seed != nil && *seed) {
+		if err := s.seedDemo(ctx); err != nil {
+			return err
+		}
+	}
+	if !loopback(c.Addr) && !c.AllowDemoOnNetwork {
+		if name, err := s.demoPasswordInUse(ctx); err != nil {
+			return err
+		} else if name != "" {
+			return fmt.Errorf("refusing to listen on %s: the demo account %q still has its demo password "+
+				"(change it, or pass --allow-demo-on-network)", c.Addr, name)
+		}
+	}
+
+	store, err := s.openSessionStore(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	log := audit.New(s.db, s.Logger)
+	authSvc, err := auth.NewService(s.db, log, s.Params)
+	if err != nil {
+		return err
+	}
+	shopSvc := shop.New(s.db, authSvc, log)
+	if s.Now != nil {
+		log.Now, authSvc.Now, shopSvc.Now = s.Now, s.Now, s.Now
+	}
+	s.handler, err = web.New(web.Config{
+		Auth:         authSvc,
+		Shop:         shopSvc,
+		Audit:        log,
+		SessionStore: store,
+		Session:      session.Config{IdleTimeout: c.IdleTimeout, Lifetime: c.Lifetime, Now: s.Now},
+		Ready:        s.ready,
+		Logger:       s.Logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	if s.listener, err = net.Listen("tcp", c.Addr); err != nil {
+		return err
+	}
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// openSessionStore opens the session store that --sessions names. Sessions
+// share the app database's handle when they live in the same file, so that
+// one process has one pool of writers for it.
+func (s *Server) openSessionStore(ctx context.Context, dbPath string) (session.Store, error) {
+	switch s.Config.Sessions {
+	case "memory":
+		return memstore.New(), nil
+	case "", s.Config.DB:
+		return sqlitestore.New(ctx, s.db.SQL())
+	}
+	path, err := sqlitePath(s.Config.Sessions)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlite.OpenSQL(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, db.Close)
+	return sqlitestore.New(ctx, db)
+}
+
+// ready reports whether the stores answer, for /readyz.
+func (s *Server) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		return err
+	}
+	return s.handler.Sessions().Ping(ctx)
+}
+
+// Addr returns the address the server listens on, with the real port when
+// the configuration asked for port 0.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Handler returns the HTTP handler, for tests that call it directly.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run serves until ctx is done, then stops accepting, lets in-flight
+// requests finish (for at most shutdownGrace) and returns. It does not close
+// the stores; Close does.
+func (s *Server) Run(ctx context.Context) error {
+	cleanup, stopCleanup := context.WithCancel(context.Background())
+	defer stopCleanup()
+	go s.handler.Sessions().Cleanup(cleanup, 5*time.Minute)
+
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.listener) }()
+	s.Logger.Info("sesame is listening", "url", "http://"+s.Addr()+"/")
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.Logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := s.http.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close closes the listener and the stores, the last opened first.
+func (s *Server) Close() error {
+	var errs []error
+	if s.listener != nil && s.http == nil {
+		errs = append(errs, s.listener.Close())
+	}
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
