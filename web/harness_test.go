@@ -1,0 +1,230 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesamehq/sesame/app"
+	"github.com/sesamehq/sesame/auth"
+)
+
+// This file is the harness of the HTTP tests: the real program (app.Server,
+// so the real wiring, router and middleware) on a real SQLite file in a
+// temporary directory, seeded with the demo data, driven through its
+// http.Handler by clients that keep cookies like a browser.
+
+// testParams make password hashing cheap; the real cost is tested in auth.
+var testParams = auth.Params{Memory: 64, Iterations: 1, Parallelism: 1}
+
+// origin is the scheme and host of every test request (httptest's default).
+const origin = "http://example.com"
+
+// clock is a settable time source shared by the sessions and the services.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testApp is one sesame under test.
+type testApp struct {
+	t             *testing.T
+	srv           *app.Server
+	clock         *clock
+	logs          *syncBuffer // everything the server logged
+	adminPassword string
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent logging.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// newApp starts sesame on a new database with the demo data, idle timeout
+// 30m and lifetime 12h, on a clock that moves only when told.
+func newApp(t *testing.T) *testApp {
+	t.Helper()
+	demo := true
+	a := &testApp{t: t, clock: &clock{t: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
+	var stdout bytes.Buffer
+	a.srv = &app.Server{
+		Config: app.Config{
+			Addr:        "127.0.0.1:0",
+			DB:          "sqlite:" + filepath.Join(t.TempDir(), "sesame.db"),
+			IdleTimeout: 30 * time.Minute,
+			Lifetime:    12 * time.Hour,
+			Demo:        &demo,
+		},
+		Params: testParams,
+		Logger: slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Stdout: &stdout,
+		Now:    a.clock.Now,
+	}
+	if err := a.srv.Open(context.Background()); err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { a.srv.Close() })
+	m := regexp.MustCompile(`admin password is (\S+)`).FindStringSubmatch(stdout.String())
+	if m == nil {
+		t.Fatalf("no admin password printed: %q", stdout.String())
+	}
+	a.adminPassword = m[1]
+	return a
+}
+
+// client is one browser (or API client): it keeps the cookies the server
+// sets and sends them back.
+type client struct {
+	t   *testing.T
+	app *testApp
+	jar *cookiejar.Jar
+	// Header is added to every request (User-Agent, Origin, …).
+	Header http.Header
+	// RemoteAddr is the client's address as the server sees it.
+	RemoteAddr string
+}
+
+var siteURL, _ = url.Parse(origin + "/")
+
+// visitor returns a new client that is not signed in.
+func (a *testApp) visitor() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: a.t, app: a, jar: jar, Header: http.Header{"User-Agent": {"sesame-test"}}, RemoteAddr: "192.0.2.10:40000"}
+}
+
+// login returns a client signed in through the login form.
+func (a *testApp) login(username, password string) *client {
+	a.t.Helper()
+	c := a.visitor()
+	res := c.postForm("/login", url.Values{"username": {username}, "password": {password}})
+	if res.StatusCode != http.StatusSeeOther {
+		a.t.Fatalf("login %s: status %d: %s", username, res.StatusCode, body(res))
+	}
+	return c
+}
+
+func (a *testApp) authorized() *client   { return a.login("authorized_user", "password123") }
+func (a *testApp) unauthorized() *client { return a.login("unauthorized_user", "password123") }
+func (a *testApp) admin() *client        { return a.login("admin", a.adminPassword) }
+
+// do sends a request through the server's handler and returns the answer
+// with its body read, keeping any cookies it sets.
+func (c *client) do(method, path string, contentType string, reqBody io.Reader) *http.Response {
+	c.t.Helper()
+	r := httptest.NewRequest(method, path, reqBody)
+	r.RemoteAddr = c.RemoteAddr
+	for k, vs := range c.Header {
+		r.Header[k] = vs
+	}
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	for _, ck := range c.jar.Cookies(siteURL) {
+		r.AddCookie(ck)
+	}
+	w := httptest.NewRecorder()
+	c.app.srv.Handler().ServeHTTP(w, r)
+	res := w.Result()
+	c.jar.SetCookies(siteURL, res.Cookies())
+	return res
+}
+
+func (c *client) get(path string) *http.Response {
+	c.t.Helper()
+	return c.do(http.MethodGet, path, "", nil)
+}
+
+func (c *client) postForm(path string, v url.Values) *http.Response {
+	c.t.Helper()
+	return c.do(http.MethodPost, path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
+}
+
+// json sends v (nil for no body) as JSON.
+func (c *client) json(method, path string, v any) *http.Response {
+	c.t.Helper()
+	if v == nil {
+		return c.do(method, path, "", nil)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.do(method, path, "application/json", bytes.NewReader(b))
+}
+
+// token returns the session cookie's value, or "".
+func (c *client) token() string {
+	for _, ck := range c.jar.Cookies(siteURL) {
+		if ck.Name == "sesame_session" {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// setToken replaces the session cookie, as an attacker holding a token would.
+func (c *client) setToken(token string) {
+	c.jar.SetCookies(siteURL, []*http.Cookie{{Name: "sesame_session", Value: token, Path: "/"}})
+}
+
+// body returns the body of res as a string.
+func body(res *http.Response) string {
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return string(b)
+}
+
+// decode reads the JSON body of res into a generic value.
+func decode(t *testing.T, res *http.Response) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+		t.Fatalf("decode JSON body (status %d): %v", res.StatusCode, err)
+	}
+	return v
+}
+
+// errorCode returns the code of a JSON error answer.
+func errorCode(t *testing.T, res *http.Response) string {
+	t.Helper()
+	v := decode(t, res)
+	e, ok := v["error"].(map[string]any)
+	if !ok {
+		t.Fatalf("not an error body: %v", v)
+	}
+	code, _ := e["code"].(string)
+	return code
+}
