@@ -103,6 +103,8 @@ func sqlitePath(store string) (string, error) {
 	switch {
 	case !ok && strings.HasPrefix(store, "postgres"):
 		return "", fmt.Errorf("%q: PostgreSQL is not supported by this version", store)
+	case !ok && strings.HasPrefix(store, "redis"):
+		return "", fmt.Errorf("%q: Redis is not supported by this version", store)
 	case !ok:
 		return "", fmt.Errorf("%q: want sqlite:PATH", store)
 	case path == "":

@@ -111,7 +111,7 @@ func TestParseServeFlagsErrors(t *testing.T) {
 		{"postgres sessions are not supported yet", []string{"--sessions", "postgres://localhost/s"}, nil, []string{"--sessions", "PostgreSQL", "not supported"}},
 		{"db without scheme", []string{"--db", "foo"}, nil, []string{"--db", `"foo"`, "sqlite:PATH"}},
 		{"db with an empty path", []string{"--db", "sqlite:"}, nil, []string{"--db", "empty"}},
-		{"redis sessions", []string{"--sessions", "redis://localhost:6379"}, nil, []string{"--sessions", "redis://localhost:6379"}},
+		{"redis sessions", []string{"--sessions", "redis://localhost:6379"}, nil, []string{"--sessions", "redis://localhost:6379", "Redis", "not supported"}},
 		{"addr without port", []string{"--addr", "localhost"}, nil, []string{"--addr", `"localhost"`, "missing port"}},
 		{"empty addr", []string{"--addr", ""}, nil, []string{"--addr"}},
 		{"stray argument", []string{"--addr", "127.0.0.1:1", "extra"}, nil, []string{`unexpected argument "extra"`}},
