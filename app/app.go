@@ -203,11 +203,16 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the listener and the stores, the last opened first.
+// Close closes the listener and the stores, the last opened first. Call it
+// after Run has returned, or instead of Run.
 func (s *Server) Close() error {
 	var errs []error
-	if s.listener != nil && s.http == nil {
-		errs = append(errs, s.listener.Close())
+	// Run's shutdown has closed the listener already; a Server that was
+	// opened but never run must still give its port back.
+	if s.listener != nil {
+		if err := s.listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
 	}
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		errs = append(errs, s.closers[i]())
