@@ -62,8 +62,19 @@ func expectHTML(t *testing.T, res *http.Response, want int, snippets ...string) 
 	}
 	for _, s := range snippets {
 		if !strings.Contains(page, s) {
-			t.Fatalf("page lacks %q:\n%s", s, page)
+			t.Fatalf("page lacks %q:\n%s", s, mainOf(page))
 		}
+	}
+	return page
+}
+
+// mainOf is the <main> of page, what a failure needs to show.
+func mainOf(page string) string {
+	if i := strings.Index(page, "<main>"); i >= 0 {
+		page = page[i:]
+	}
+	if len(page) > 2000 {
+		page = page[:2000] + "…"
 	}
 	return page
 }
