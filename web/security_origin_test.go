@@ -1,0 +1,281 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// Attacks from another origin (CONTRACT §6, unsafe methods), through the
+// login's next parameter (§4, open redirect) and with another user's ids
+// (§3).
+
+// secCrossOrigin are request headers by which a browser says a request
+// came from another site.
+var secCrossOrigin = []struct {
+	name string
+	kv   []string
+}{
+	{"Sec-Fetch-Site cross-site", []string{"Sec-Fetch-Site", "cross-site"}},
+	{"Sec-Fetch-Site same-site", []string{"Sec-Fetch-Site", "same-site"}},
+	{"Origin of another host", []string{"Origin", "http://evil.example"}},
+	{"Origin extending this host", []string{"Origin", "http://example.com.evil.example"}},
+	{"Origin null", []string{"Origin", "null"}},
+}
+
+// secUnsafe is one unsafe request a cross-origin attacker would forge.
+type secUnsafe struct {
+	method, path string
+	form         url.Values // a form body, for pages
+	json         any        // a JSON body, for the API
+}
+
+func (u secUnsafe) send(c *client) *http.Response {
+	c.t.Helper()
+	if strings.HasPrefix(u.path, "/api/") {
+		return c.json(u.method, u.path, u.json)
+	}
+	return c.do(u.method, u.path, "application/x-www-form-urlencoded", strings.NewReader(u.form.Encode()))
+}
+
+// secState is what the victim's account looks like; a refused forgery must
+// leave it as it was.
+func secState(t *testing.T, c *client) string {
+	t.Helper()
+	status, user, id := secMe(t, c)
+	cart := secWant(t, c.json(http.MethodGet, "/api/v1/cart", nil), http.StatusOK, "cart")
+	orders := secWant(t, c.json(http.MethodGet, "/api/v1/orders", nil), http.StatusOK, "orders")
+	product := secWant(t, c.json(http.MethodGet, "/api/v1/products/1", nil), http.StatusOK, "product")
+	sessions := secWant(t, c.json(http.MethodGet, "/api/v1/sessions", nil), http.StatusOK, "sessions")
+	return strings.Join([]string{strconv.Itoa(status), user, id, cart, orders, product, sessions}, "\n")
+}
+
+// Forged unsafe requests from another origin answer 403 on pages and API,
+// change nothing (no cart change, no order, no restock, no logout), and are
+// audited.
+func TestCrossOriginUnsafeRequestsRefused(t *testing.T) {
+	t.Parallel()
+	forgeries := []secUnsafe{
+		{method: "POST", path: "/cart/items", form: url.Values{"product_id": {"2"}, "quantity": {"3"}}},
+		{method: "POST", path: "/cart/items/1", form: url.Values{"quantity": {"9"}}},
+		{method: "POST", path: "/cart/items/1/delete"},
+		{method: "POST", path: "/checkout"},
+		{method: "POST", path: "/task", form: url.Values{"product_id": {"1"}, "quantity": {"5"}}},
+		{method: "POST", path: "/account/sessions/revoke-others"},
+		{method: "POST", path: "/account/password", form: url.Values{"current_password": {secPassword}, "new_password": {"attacker-Chosen-Pass-77"}}},
+		{method: "POST", path: "/logout"},
+		{method: "POST", path: "/api/v1/cart/items", json: map[string]int{"product_id": 2, "quantity": 3}},
+		{method: "PUT", path: "/api/v1/cart/items/1", json: map[string]int{"quantity": 9}},
+		{method: "PATCH", path: "/api/v1/cart/items/1", json: map[string]int{"quantity": 9}},
+		{method: "DELETE", path: "/api/v1/cart/items/1"},
+		{method: "POST", path: "/api/v1/checkout"},
+		{method: "POST", path: "/api/v1/task", json: map[string]int{"product_id": 1, "quantity": 5}},
+		{method: "DELETE", path: "/api/v1/session"},
+	}
+	for _, h := range secCrossOrigin {
+		t.Run(h.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t)
+			victim := a.authorized()
+			elsewhere := a.authorized() // revoke-others must not end it
+			secWant(t, victim.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 2}), http.StatusOK, "fill cart")
+			before := secState(t, victim)
+			for _, f := range forgeries {
+				what := f.method + " " + f.path
+				res := f.send(secWith(victim, h.kv...))
+				if strings.HasPrefix(f.path, "/api/") {
+					secWantCode(t, res, http.StatusForbidden, "forbidden", what)
+				} else {
+					secWant(t, res, http.StatusForbidden, what)
+					if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+						t.Errorf("%s: Content-Type %q, want an HTML page", what, ct)
+					}
+				}
+				if after := secState(t, victim); after != before {
+					t.Fatalf("%s changed the account:\nbefore: %s\nafter:  %s", what, before, after)
+				}
+			}
+			secAssertUser(t, elsewhere, "authorized_user", "the user's other session")
+			for _, f := range forgeries {
+				if !secHasEvent(t, victim, "access.denied", "denied", "detail", "cross-origin "+f.method+" "+f.path) {
+					t.Errorf("the refusal of %s %s is not in the trail", f.method, f.path)
+				}
+			}
+		})
+	}
+}
+
+// A forged login (login CSRF: signing the victim's browser into the
+// attacker's account) is refused and issues no session.
+func TestCrossOriginLoginRefused(t *testing.T) {
+	t.Parallel()
+	for _, h := range secCrossOrigin {
+		t.Run(h.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t)
+			fresh := secWith(a.visitor(), h.kv...)
+			secWant(t, secFormLogin(fresh, "unauthorized_user", secPassword), http.StatusForbidden, "form login")
+			secWantCode(t, secAPILogin(fresh, "unauthorized_user", secPassword), http.StatusForbidden, "forbidden", "API login")
+			if tok := fresh.token(); tok != "" {
+				t.Fatalf("a refused login set a session cookie")
+			}
+
+			victim := a.authorized()
+			forged := secWith(victim, h.kv...)
+			secWant(t, secFormLogin(forged, "unauthorized_user", secPassword), http.StatusForbidden, "form login over a session")
+			secWantCode(t, secAPILogin(forged, "unauthorized_user", secPassword), http.StatusForbidden, "forbidden", "API login over a session")
+			secAssertUser(t, victim, "authorized_user", "the victim after a forged login")
+		})
+	}
+}
+
+// What a browser sends for a same-origin request, and what non-browser
+// clients send (nothing), passes.
+func TestSameOriginUnsafeRequestsPass(t *testing.T) {
+	t.Parallel()
+	for _, kv := range [][]string{
+		{"Sec-Fetch-Site", "same-origin"},
+		{"Sec-Fetch-Site", "none"},
+		{"Origin", "http://example.com"},
+		nil,
+	} {
+		t.Run(strings.Join(append([]string{"headers"}, kv...), " "), func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t)
+			c := secWith(a.visitor(), kv...)
+			secWant(t, secFormLogin(c, "authorized_user", secPassword), http.StatusSeeOther, "form login")
+			secWant(t, c.postForm("/cart/items", url.Values{"product_id": {"1"}}), http.StatusSeeOther, "page add to cart")
+			secWant(t, c.json("PUT", "/api/v1/cart/items/1", map[string]int{"quantity": 2}), http.StatusOK, "API set quantity")
+			secWant(t, c.json("DELETE", "/api/v1/cart/items/1", nil), http.StatusOK, "API remove")
+			secWant(t, c.json("DELETE", "/api/v1/session", nil), http.StatusNoContent, "API logout")
+			secWant(t, secAPILogin(c, "authorized_user", secPassword), http.StatusCreated, "API login")
+		})
+	}
+}
+
+// secLocal reports whether a Location stays on this site: a path that
+// starts with exactly one slash, which no browser reads as another host.
+func secLocal(loc string) bool {
+	if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, `/\`) ||
+		strings.ContainsFunc(loc, unicode.IsControl) {
+		return false
+	}
+	u, err := url.Parse(loc)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil
+}
+
+// The login's next never sends the browser to another site: hostile values
+// fall back to /products, local paths are honoured.
+func TestOpenRedirectThroughNext(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	cases := []struct{ next, want string }{
+		{"//evil.example", "/products"},
+		{"///evil.example", "/products"},
+		{`/\evil.example`, "/products"},
+		{`\/evil.example`, "/products"},
+		{"https://evil.example", "/products"},
+		{"https://evil.example/cart", "/products"},
+		{"/%09/evil.example", "/products"},
+		{"/\t/evil.example", "/products"},
+		{"/\r\nLocation: https://evil.example", "/products"},
+		{"javascript:alert(1)", "/products"},
+		{"http:/evil.example", "/products"},
+		{"http:evil.example", "/products"},
+		{" //evil.example", "/products"},
+		{"evil.example", "/products"},
+		{"/" + strings.Repeat("a", 10000), "/products"},
+		{"/cart?" + strings.Repeat("x=1&", 2000), "/products"},
+		{"", "/products"},
+		{"/cart", "/cart"},
+		{"/orders?limit=5", "/orders?limit=5"},
+		{"/account/sessions", "/account/sessions"},
+	}
+	for _, tc := range cases {
+		c := a.visitor()
+		res := c.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {secPassword}, "next": {tc.next}})
+		secWant(t, res, http.StatusSeeOther, "login with next "+strconv.Quote(tc.next))
+		loc := res.Header.Get("Location")
+		if !secLocal(loc) || loc != tc.want {
+			t.Errorf("next %.60q: Location %.80q, want %q", tc.next, loc, tc.want)
+		}
+		// The form that carries next along must not carry a hostile one.
+		page := secWant(t, a.visitor().get("/login?next="+url.QueryEscape(tc.next)), http.StatusOK, "login form")
+		if tc.want == "/products" && tc.next != "" && strings.Contains(page, `name="next"`) {
+			t.Errorf("next %.60q: the login form carries it on", tc.next)
+		}
+	}
+
+	// The way back the login page is given when a visitor is sent there.
+	c := a.visitor()
+	res := c.get("/orders?limit=5")
+	body(res)
+	back, _ := url.Parse(res.Header.Get("Location"))
+	res = c.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {secPassword}, "next": {back.Query().Get("next")}})
+	secWant(t, res, http.StatusSeeOther, "login with the way back")
+	if loc := res.Header.Get("Location"); loc != "/orders?limit=5" {
+		t.Errorf("Location %q, want /orders?limit=5", loc)
+	}
+}
+
+// Another user's order or session answers 404, exactly as one that does
+// not exist, and another user's session cannot be ended. The public session
+// id is not a credential.
+func TestOtherUsersIDs(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	owner := a.authorized()
+	secWant(t, owner.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
+	order := decode(t, owner.json("POST", "/api/v1/checkout", nil))["order"].(map[string]any)
+	orderID := strconv.FormatInt(int64(order["id"].(float64)), 10)
+	_, _, ownerSession := secMe(t, owner)
+
+	intruder := a.unauthorized()
+	const missing = "987654"
+	missingSession := "AAAAAAAAAAAAAAAAAAAAAA"
+
+	// The page of another's order is the page of no order at all.
+	theirs := secWant(t, intruder.get("/orders/"+orderID), http.StatusNotFound, "page of another's order")
+	none := secWant(t, intruder.get("/orders/"+missing), http.StatusNotFound, "page of no order")
+	if theirs != none || strings.Contains(theirs, "Sesame mug") {
+		t.Errorf("another's order page differs from a missing one or leaks it:\n%s\n---\n%s", theirs, none)
+	}
+	theirs = secWant(t, intruder.json("GET", "/api/v1/orders/"+orderID, nil), http.StatusNotFound, "API order")
+	none = secWant(t, intruder.json("GET", "/api/v1/orders/"+missing, nil), http.StatusNotFound, "API no order")
+	if theirs != none || !strings.Contains(theirs, `"not_found"`) {
+		t.Errorf("another's order in the API: %s, a missing one: %s", theirs, none)
+	}
+
+	theirs = secWant(t, intruder.postForm("/account/sessions/"+ownerSession+"/revoke", nil), http.StatusNotFound, "page revoke of another's session")
+	none = secWant(t, intruder.postForm("/account/sessions/"+missingSession+"/revoke", nil), http.StatusNotFound, "page revoke of no session")
+	if theirs != none {
+		t.Errorf("revoking another's session answers differently from a missing one")
+	}
+	theirs = secWant(t, intruder.json("DELETE", "/api/v1/sessions/"+ownerSession, nil), http.StatusNotFound, "API revoke of another's session")
+	none = secWant(t, intruder.json("DELETE", "/api/v1/sessions/"+missingSession, nil), http.StatusNotFound, "API revoke of no session")
+	if theirs != none || !strings.Contains(theirs, `"not_found"`) {
+		t.Errorf("API revoke of another's session: %s, of a missing one: %s", theirs, none)
+	}
+	secAssertUser(t, owner, "authorized_user", "the owner after the revoke attempts")
+	secAssertUser(t, intruder, "unauthorized_user", "the intruder")
+
+	// Public ids, as lists show them, open nothing.
+	for _, id := range []string{ownerSession, secPublicIDFromPage(t, owner)} {
+		secAssertDead(t, a, id, "a public session id used as a cookie")
+	}
+}
+
+// secPublicIDFromPage returns the first public session id in c's sessions page.
+func secPublicIDFromPage(t *testing.T, c *client) string {
+	t.Helper()
+	page := secWant(t, c.get("/account/sessions"), http.StatusOK, "sessions page")
+	_, rest, ok := strings.Cut(page, `action="/account/sessions/`)
+	id, _, ok2 := strings.Cut(rest, "/revoke")
+	if !ok || !ok2 || id == "" {
+		t.Fatalf("no session id on the sessions page:\n%s", page)
+	}
+	return id
+}
