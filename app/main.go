@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 )
 
 // Main runs the sesame command with args (without the program name) until
@@ -46,7 +47,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		}
 		return 2
 	}
-	s := &Server{Config: cfg, Stdout: stdout}
+	s := &Server{Config: cfg, Stdout: stdout, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
 	if err := s.Open(ctx); err != nil {
 		fmt.Fprintf(stderr, "sesame: %v\n", err)
 		return 1
