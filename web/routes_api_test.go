@@ -20,8 +20,8 @@ var (
 		"idle_expires_at": "time", "ip": "string", "user_agent": "string", "current": "bool"}
 	productShape = shape{"id": "number", "sku": "string", "name": "string", "description": "string",
 		"price_cents": "number", "stock": "number"}
-	cartShape  = shape{"items": "array", "total_cents": "number"}
-	lineShape  = shape{"product_id": "number", "name": "string", "quantity": "number",
+	cartShape = shape{"items": "array", "total_cents": "number"}
+	lineShape = shape{"product_id": "number", "name": "string", "quantity": "number",
 		"unit_price_cents": "number", "line_total_cents": "number"}
 	orderShape = shape{"id": "number", "total_cents": "number", "items": "array",
 		"created_at": "time"} // beyond §5: created_at
