@@ -251,3 +251,44 @@ func TestRefuseDemoOnNetwork(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentFirstStarts: two instances started at once on a new file
+// seed it once between them, and only one prints an admin password.
+func TestConcurrentFirstStarts(t *testing.T) {
+	cfg := testConfig(tempDB(t))
+	servers := make([]*Server, 4)
+	outputs := make([]string, len(servers)) // what each printed
+	errs := make(chan error, len(servers))
+	for i := range servers {
+		s, stdout := newServer(cfg)
+		servers[i] = s
+		go func() {
+			err := s.Open(context.Background())
+			outputs[i] = stdout.String()
+			errs <- err
+		}()
+	}
+	for range servers {
+		if err := <-errs; err != nil {
+			t.Errorf("open: %v", err)
+		}
+	}
+	for _, s := range servers {
+		t.Cleanup(func() { s.Close() })
+	}
+	if t.Failed() {
+		return
+	}
+	printed := 0
+	for _, out := range outputs {
+		if adminPassword(out) != "" {
+			printed++
+		}
+	}
+	if printed != 1 {
+		t.Errorf("%d instances printed an admin password, want 1", printed)
+	}
+	if n, err := servers[0].db.CountUsers(context.Background()); err != nil || n != 3 {
+		t.Errorf("%d users (%v), want 3", n, err)
+	}
+}
