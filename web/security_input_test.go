@@ -1,0 +1,225 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// Oversized and malformed bodies (CONTRACT §5): each is a clear error with
+// its code and, where a field is at fault, its name; none is a 500 and none
+// changes anything.
+
+// secRaw sends body as is, with content type ct.
+func secRaw(c *client, method, path, ct, body string) *http.Response {
+	c.t.Helper()
+	return c.do(method, path, ct, strings.NewReader(body))
+}
+
+// secBig is a JSON object just over 64 KiB whose keys are all expected.
+func secBig(fields string) string {
+	return `{` + fields + `}` + strings.Repeat(" ", 64<<10)
+}
+
+func TestOversizedBodies(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := a.authorized()
+	pad := strings.Repeat("x", 65<<10)
+	jsons := []struct{ method, path, fields string }{
+		{"POST", "/api/v1/session", `"username":"authorized_user","password":"password123"`},
+		{"POST", "/api/v1/cart/items", `"product_id":1,"quantity":1`},
+		{"PUT", "/api/v1/cart/items/1", `"quantity":1`},
+		{"POST", "/api/v1/checkout", ``},
+		{"POST", "/api/v1/task", `"product_id":1,"quantity":1`},
+	}
+	for _, j := range jsons {
+		what := j.method + " " + j.path
+		secWantCode(t, secRaw(c, j.method, j.path, "application/json", secBig(j.fields)), http.StatusRequestEntityTooLarge, "too_large", what+" (whitespace)")
+		secWantCode(t, secRaw(c, j.method, j.path, "application/json", `{"pad":"`+pad+`"}`), http.StatusRequestEntityTooLarge, "too_large", what+" (long string)")
+	}
+	forms := []struct {
+		path string
+		v    url.Values
+	}{
+		{"/login", url.Values{"username": {"authorized_user"}, "password": {secPassword}}},
+		{"/cart/items", url.Values{"product_id": {"1"}}},
+		{"/cart/items/1", url.Values{"quantity": {"3"}}},
+		{"/task", url.Values{"product_id": {"1"}, "quantity": {"5"}}},
+		{"/account/password", url.Values{"current_password": {secPassword}, "new_password": {"a-Quite-Unusual-Phrase-42"}}},
+	}
+	for _, f := range forms {
+		f.v.Set("pad", pad)
+		res := c.postForm(f.path, f.v)
+		secWant(t, res, http.StatusRequestEntityTooLarge, "form POST "+f.path)
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("form POST %s: Content-Type %q, want an HTML page", f.path, ct)
+		}
+	}
+	secAssertUser(t, c, "authorized_user", "after the oversized bodies")
+	if cart := secWant(t, c.json("GET", "/api/v1/cart", nil), http.StatusOK, "cart"); !strings.Contains(cart, `"items":[]`) {
+		t.Errorf("an oversized body changed the cart: %s", cart)
+	}
+	if orders := secWant(t, c.json("GET", "/api/v1/orders", nil), http.StatusOK, "orders"); !strings.Contains(orders, `"orders":[]`) {
+		t.Errorf("an oversized body placed an order: %s", orders)
+	}
+	// The old password still works: the password form refused the body.
+	secWant(t, secAPILogin(a.visitor(), "authorized_user", secPassword), http.StatusCreated, "login with the old password")
+}
+
+func TestNonJSONContentTypeRefused(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := a.authorized()
+	routes := []struct{ method, path, body string }{
+		{"POST", "/api/v1/session", `{"username":"authorized_user","password":"password123"}`},
+		{"POST", "/api/v1/cart/items", `{"product_id":1,"quantity":1}`},
+		{"PUT", "/api/v1/cart/items/1", `{"quantity":1}`},
+		{"POST", "/api/v1/checkout", `{}`},
+		{"POST", "/api/v1/task", `{"product_id":1,"quantity":1}`},
+	}
+	for _, r := range routes {
+		for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+			"text/json", "application/json-patch+json", "application/jsonx", "application/json, text/plain"} {
+			secWantCode(t, secRaw(c, r.method, r.path, ct, r.body), http.StatusUnsupportedMediaType,
+				"unsupported_media_type", r.method+" "+r.path+" as "+ct)
+		}
+	}
+	if cart := secWant(t, c.json("GET", "/api/v1/cart", nil), http.StatusOK, "cart"); !strings.Contains(cart, `"items":[]`) {
+		t.Errorf("a refused body changed the cart: %s", cart)
+	}
+	// A charset parameter is still JSON.
+	secWant(t, secRaw(c, "POST", "/api/v1/cart/items", "application/json; charset=utf-8", `{"product_id":1}`), http.StatusOK, "JSON with charset")
+}
+
+func TestMalformedJSONRefused(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, method, path, body, field string
+	}{
+		{"truncated", "POST", "/api/v1/cart/items", `{"product_id":1`, "body"},
+		{"empty", "POST", "/api/v1/cart/items", ``, "body"},
+		{"array", "POST", "/api/v1/cart/items", `[{"product_id":1}]`, "body"},
+		{"null", "POST", "/api/v1/cart/items", `null`, "body"},
+		{"string", "POST", "/api/v1/cart/items", `"product_id"`, "body"},
+		{"trailing garbage", "POST", "/api/v1/cart/items", `{"product_id":1} x`, "body"},
+		{"two objects", "POST", "/api/v1/cart/items", `{"product_id":1}{"product_id":2}`, "body"},
+		{"unknown field", "POST", "/api/v1/cart/items", `{"product_id":1,"price_cents":1}`, "price_cents"},
+		{"wrong case", "POST", "/api/v1/cart/items", `{"product_id":1,"Quantity":2}`, "Quantity"},
+		{"case twin", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":1,"QUANTITY":90}`, "QUANTITY"},
+		{"quantity string", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":"2"}`, "quantity"},
+		{"quantity fraction", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":2.5}`, "quantity"},
+		{"quantity 1e30", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":1e30}`, "quantity"},
+		{"quantity 2^63", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":9223372036854775808}`, "quantity"},
+		{"quantity bool", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":true}`, "quantity"},
+		{"quantity object", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":{"n":2}}`, "quantity"},
+		{"quantity negative", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":-1}`, "quantity"},
+		{"quantity zero", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":0}`, "quantity"},
+		{"quantity absurd", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":1000000000}`, "quantity"},
+		{"product id string", "POST", "/api/v1/cart/items", `{"product_id":"1"}`, "product_id"},
+		{"product id negative", "POST", "/api/v1/cart/items", `{"product_id":-1}`, "product_id"},
+		{"product id missing", "POST", "/api/v1/cart/items", `{"quantity":1}`, "product_id"},
+		{"put quantity string", "PUT", "/api/v1/cart/items/1", `{"quantity":"2"}`, "quantity"},
+		{"put quantity fraction", "PUT", "/api/v1/cart/items/1", `{"quantity":2.5}`, "quantity"},
+		{"put quantity 1e30", "PUT", "/api/v1/cart/items/1", `{"quantity":1e30}`, "quantity"},
+		{"put quantity bool", "PUT", "/api/v1/cart/items/1", `{"quantity":true}`, "quantity"},
+		{"put quantity negative", "PUT", "/api/v1/cart/items/1", `{"quantity":-5}`, "quantity"},
+		{"put quantity absurd", "PUT", "/api/v1/cart/items/1", `{"quantity":2147483648}`, "quantity"},
+		{"put quantity missing", "PUT", "/api/v1/cart/items/1", `{}`, "quantity"},
+		{"put wrong case", "PUT", "/api/v1/cart/items/1", `{"Quantity":1}`, "Quantity"},
+		{"task quantity absurd", "POST", "/api/v1/task", `{"product_id":1,"quantity":1000001}`, "quantity"},
+		{"task quantity zero", "POST", "/api/v1/task", `{"product_id":1,"quantity":0}`, "quantity"},
+		{"task quantity negative", "POST", "/api/v1/task", `{"product_id":1,"quantity":-1000}`, "quantity"},
+		{"task quantity missing", "POST", "/api/v1/task", `{"product_id":1}`, "quantity"},
+		{"checkout with a field", "POST", "/api/v1/checkout", `{"total_cents":0}`, "total_cents"},
+		{"checkout array", "POST", "/api/v1/checkout", `[]`, "body"},
+		{"login username number", "POST", "/api/v1/session", `{"username":1,"password":"x"}`, "username"},
+		{"login password missing", "POST", "/api/v1/session", `{"username":"authorized_user"}`, "password"},
+		{"login wrong case", "POST", "/api/v1/session", `{"Username":"authorized_user","password":"password123"}`, "Username"},
+	}
+	a := newApp(t)
+	c := a.authorized()
+	secWant(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
+	before := secState(t, c)
+	for _, tc := range cases {
+		e := secWantCode(t, secRaw(c, tc.method, tc.path, "application/json", tc.body), http.StatusBadRequest, "bad_request", tc.name)
+		fields, _ := e["fields"].(map[string]any)
+		if why, _ := fields[tc.field].(string); why == "" {
+			t.Errorf("%s: fields %v, want a reason for %q", tc.name, fields, tc.field)
+		}
+	}
+	if after := secState(t, c); after != before {
+		t.Errorf("refused bodies changed the account:\nbefore: %s\nafter:  %s", before, after)
+	}
+}
+
+// secHostileBodies are bodies no client should send: each must be answered
+// with a 4xx, never a 500.
+func secHostileBodies() []string {
+	return []string{
+		``, ` `, `{`, `}`, `[]`, `[`, `null`, `true`, `0`, `"x"`, `{}`, `{}{}`, `{} x`,
+		`{"product_id":null,"quantity":null}`,
+		`{"product_id":{"$gt":0}}`,
+		`{"product_id":1,"quantity":1e309}`,
+		`{"product_id":1,"quantity":-9223372036854775808}`,
+		`{"product_id":9223372036854775807,"quantity":1}`,
+		`{"product_id":0,"quantity":1}`,
+		`{"product_id":1,"quantity":100,"product_id":2}`,
+		`{"username":["admin"],"password":{"x":1}}`,
+		`{"username":"\u0000admin","password":"\ud800"}`,
+		`{"__proto__":{"admin":true}}`,
+		"\xef\xbb\xbf{\"product_id\":1}",
+		"{\"product_id\":1,\"x\xff\":1}",
+		"{\"product_id\":1}\x00",
+		strings.Repeat("[", 20000) + strings.Repeat("]", 20000),
+		`{"quantity":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}`,
+		`{"username":"` + strings.Repeat("a", 60000) + `","password":"b"}`,
+		`{"product_id":1,"quantity":` + strings.Repeat("9", 5000) + `}`,
+	}
+}
+
+// Every JSON route that takes a body survives every hostile body: a 4xx
+// (or a success for the few that are valid), never a 500 nor a panic.
+func TestHostileBodiesNeverServerError(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := a.admin()
+	routes := []struct{ method, path string }{
+		{"POST", "/api/v1/session"},
+		{"POST", "/api/v1/cart/items"},
+		{"PUT", "/api/v1/cart/items/1"},
+		{"PUT", "/api/v1/cart/items/999999"},
+		{"PUT", "/api/v1/cart/items/-1"},
+		{"POST", "/api/v1/checkout"},
+		{"POST", "/api/v1/task"},
+	}
+	for _, r := range routes {
+		for _, b := range secHostileBodies() {
+			res := secRaw(c, r.method, r.path, "application/json", b)
+			got := body(res)
+			if res.StatusCode >= 500 {
+				t.Errorf("%s %s with %.60q: %d %s", r.method, r.path, b, res.StatusCode, got)
+			}
+			if !json.Valid([]byte(got)) {
+				t.Errorf("%s %s with %.60q: the answer is not JSON: %.200s", r.method, r.path, b, got)
+			}
+		}
+	}
+	if logs := a.logs.String(); strings.Contains(logs, "level=ERROR") {
+		t.Errorf("the hostile bodies made the server log errors:\n%s", secErrorLines(logs))
+	}
+}
+
+// secErrorLines returns the error lines of a log.
+func secErrorLines(logs string) string {
+	var b bytes.Buffer
+	for line := range strings.Lines(logs) {
+		if strings.Contains(line, "level=ERROR") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
