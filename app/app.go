@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,6 +42,9 @@ type Server struct {
 	Stdout io.Writer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// ShutdownGrace bounds how long in-flight requests may take to finish
+	// once Run is told to stop; zero means 10 seconds.
+	ShutdownGrace time.Duration
 
 	db       *sqlite.DB
 	closers  []func() error
@@ -175,8 +179,9 @@ func (s *Server) Addr() string { return s.listener.Addr().String() }
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Run serves until ctx is done, then stops accepting, lets in-flight
-// requests finish (for at most shutdownGrace) and returns. It does not close
-// the stores; Close does.
+// requests finish and returns nil. Requests still running after
+// ShutdownGrace are cut, and Run returns an error. It does not close the
+// stores; Close does.
 func (s *Server) Run(ctx context.Context) error {
 	cleanup, stopCleanup := context.WithCancel(context.Background())
 	defer stopCleanup()
@@ -192,10 +197,14 @@ func (s *Server) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	s.Logger.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	grace := cmp.Or(s.ShutdownGrace, shutdownGrace)
+	shutdown, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := s.http.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// The grace is over: cut what still runs, rather than leave it
+		// running against the stores that Close is about to close.
+		s.http.Close()
+		return fmt.Errorf("shutdown: requests still running after %v were cut: %w", grace, err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -55,11 +55,14 @@ func newServer(cfg Config) (*Server, *bytes.Buffer) {
 	}, &stdout
 }
 
-// openServer opens a Server for cfg, closed when the test ends, and returns
-// it with what it printed for the operator.
-func openServer(t *testing.T, cfg Config) (*Server, string) {
+// openServer opens a Server for cfg, changed by each of opts, closed when
+// the test ends, and returns it with what it printed for the operator.
+func openServer(t *testing.T, cfg Config, opts ...func(*Server)) (*Server, string) {
 	t.Helper()
 	s, stdout := newServer(cfg)
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.Open(context.Background()); err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -75,10 +78,11 @@ type running struct {
 	done   chan error // Run's result
 }
 
-// start opens a Server for cfg and runs it until stop or the end of the test.
-func start(t *testing.T, cfg Config) *running {
+// start opens a Server for cfg (and opts, as openServer) and runs it until
+// stop or the end of the test.
+func start(t *testing.T, cfg Config, opts ...func(*Server)) *running {
 	t.Helper()
-	s, stdout := openServer(t, cfg)
+	s, stdout := openServer(t, cfg, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{Server: s, stdout: stdout, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- s.Run(ctx) }()

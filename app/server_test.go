@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -25,13 +26,22 @@ func TestServerServesHealthAndReadiness(t *testing.T) {
 	}
 }
 
-// TestServerFinishesInFlightRequests holds a login request open in its
-// handler (the body is still arriving) while the server is told to stop: the
-// server must stop accepting, let that request finish and answer it, and
-// only then return nil from Run (CONTRACT §1, SIGINT/SIGTERM).
-func TestServerFinishesInFlightRequests(t *testing.T) {
-	r := start(t, testConfig(tempDB(t)))
+// inFlight is a login request whose handler is running: it is reading a
+// body that has not fully arrived yet.
+type inFlight struct {
+	body     *io.PipeWriter
+	answered chan answer
+}
 
+type answer struct {
+	status int
+	err    error
+}
+
+// holdRequest starts a login on r and returns once its handler is reading
+// the body, of which it has only half.
+func holdRequest(t *testing.T, r *running) *inFlight {
+	t.Helper()
 	// Expect: 100-continue makes the server say when the handler starts
 	// reading the body: then the request is in flight, not merely queued.
 	bodyReader, bodyWriter := io.Pipe()
@@ -45,26 +55,53 @@ func TestServerFinishesInFlightRequests(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Expect", "100-continue")
 	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: waitFor}, Timeout: 2 * waitFor}
-	type answer struct {
-		status int
-		err    error
-	}
-	answered := make(chan answer, 1)
+	f := &inFlight{body: bodyWriter, answered: make(chan answer, 1)}
 	go func() {
 		res, err := client.Do(req)
 		if err != nil {
-			answered <- answer{err: err}
+			f.answered <- answer{err: err}
 			return
 		}
 		res.Body.Close()
-		answered <- answer{status: res.StatusCode}
+		f.answered <- answer{status: res.StatusCode}
 	}()
 	go bodyWriter.Write([]byte(`{"username":"authorized_user",`)) // blocks until the server reads
+	t.Cleanup(func() { bodyWriter.Close() })
 	select {
 	case <-reading:
 	case <-time.After(waitFor):
 		t.Fatal("the server never started reading the request body")
 	}
+	return f
+}
+
+// finish sends the rest of the body and returns the answer.
+func (f *inFlight) finish(t *testing.T) answer {
+	t.Helper()
+	io.WriteString(f.body, `"password":"password123"}`) // an error shows in the answer
+	f.body.Close()
+	return f.wait(t)
+}
+
+// wait returns the answer, failing the test if there is none.
+func (f *inFlight) wait(t *testing.T) answer {
+	t.Helper()
+	select {
+	case a := <-f.answered:
+		return a
+	case <-time.After(waitFor):
+		t.Fatal("the in-flight request neither got an answer nor failed")
+		return answer{}
+	}
+}
+
+// TestServerFinishesInFlightRequests holds a login request open in its
+// handler (the body is still arriving) while the server is told to stop: the
+// server must stop accepting, let that request finish and answer it, and
+// only then return nil from Run (CONTRACT §1, SIGINT/SIGTERM).
+func TestServerFinishesInFlightRequests(t *testing.T) {
+	r := start(t, testConfig(tempDB(t)))
+	req := holdRequest(t, r)
 
 	addr := r.Addr()
 	r.cancel()
@@ -72,25 +109,40 @@ func TestServerFinishesInFlightRequests(t *testing.T) {
 	select {
 	case err := <-r.done:
 		t.Fatalf("Run returned %v while a request was still in flight", err)
-	case a := <-answered:
+	case a := <-req.answered:
 		t.Fatalf("the in-flight request ended before its body did: %+v", a)
 	default:
 	}
 
-	if _, err := io.WriteString(bodyWriter, `"password":"password123"}`); err != nil {
-		t.Fatal(err)
-	}
-	bodyWriter.Close()
-	select {
-	case a := <-answered:
-		if a.err != nil || a.status != http.StatusCreated {
-			t.Errorf("in-flight login: status %d, error %v; want 201", a.status, a.err)
-		}
-	case <-time.After(waitFor):
-		t.Fatal("the in-flight request got no answer")
+	if a := req.finish(t); a.err != nil || a.status != http.StatusCreated {
+		t.Errorf("in-flight login: status %d, error %v; want 201", a.status, a.err)
 	}
 	if err := r.wait(t); err != nil {
 		t.Errorf("Run after a graceful shutdown: %v, want nil", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+}
+
+// TestServerCutsRequestsAfterGrace: the wait for in-flight requests is
+// bounded (CONTRACT §1): past ShutdownGrace they are cut, so that the stores
+// can be closed under no one, and Run says so.
+func TestServerCutsRequestsAfterGrace(t *testing.T) {
+	r := start(t, testConfig(tempDB(t)), func(s *Server) { s.ShutdownGrace = 50 * time.Millisecond })
+	req := holdRequest(t, r)
+
+	r.cancel()
+	err := r.wait(t)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Run with a request still running past the grace: %v, want context.DeadlineExceeded", err)
+	}
+	// The client sees the cut only once it stops writing the body (the
+	// transport waits for its writer). Ending the body cleanly would get a
+	// 400 from a server that had not cut the connection.
+	req.body.Close()
+	if a := req.wait(t); a.err == nil {
+		t.Errorf("the request running past the grace got an answer (%d), want its connection cut", a.status)
 	}
 	if err := r.Close(); err != nil {
 		t.Errorf("close: %v", err)
