@@ -164,9 +164,15 @@ func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 }
 
 // limitBody bounds every request body; reading past the bound fails with an
-// *http.MaxBytesError, which answers 413.
+// *http.MaxBytesError, which answers 413. A body declared larger is refused
+// at once, so that a route which reads no body does not act on the request
+// anyway (CONTRACT §5: a body over 64 KiB answers 413).
 func (h *Handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBody {
+			h.fail(w, r, &http.MaxBytesError{Limit: maxBody})
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		next.ServeHTTP(w, r)
 	})

@@ -223,3 +223,38 @@ func secErrorLines(logs string) string {
 	}
 	return b.String()
 }
+
+// A body over 64 KiB is refused with 413 even where the route reads no
+// body, before the route acts: the limit is the request's, not the
+// handler's (CONTRACT §5).
+func TestOversizedBodyOnBodilessRoutes(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := a.authorized()
+	other := a.authorized()
+	_, _, otherID := secMe(t, other)
+	secWant(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
+	before := secState(t, c)
+	pad := url.Values{"pad": {strings.Repeat("x", 65<<10)}}.Encode()
+	for _, r := range []struct{ method, path, ct string }{
+		{"POST", "/cart/items/1/delete", "application/x-www-form-urlencoded"},
+		{"POST", "/checkout", "application/x-www-form-urlencoded"},
+		{"POST", "/account/sessions/revoke-others", "application/x-www-form-urlencoded"},
+		{"POST", "/account/sessions/" + otherID + "/revoke", "application/x-www-form-urlencoded"},
+		{"POST", "/logout", "application/x-www-form-urlencoded"},
+		{"DELETE", "/api/v1/cart/items/1", "application/json"},
+		{"DELETE", "/api/v1/sessions/" + otherID, "application/json"},
+		{"DELETE", "/api/v1/session", "application/json"},
+	} {
+		res := secRaw(c, r.method, r.path, r.ct, pad)
+		if strings.HasPrefix(r.path, "/api/") {
+			secWantCode(t, res, http.StatusRequestEntityTooLarge, "too_large", r.method+" "+r.path)
+		} else {
+			secWant(t, res, http.StatusRequestEntityTooLarge, r.method+" "+r.path)
+		}
+	}
+	if after := secState(t, c); after != before {
+		t.Errorf("oversized requests acted:\nbefore: %s\nafter:  %s", before, after)
+	}
+	secAssertUser(t, other, "authorized_user", "the session the oversized requests named")
+}
