@@ -272,6 +272,34 @@ func TestSecretsStaySecret(t *testing.T) {
 	}
 }
 
+// The token authenticates only as the cookie: not in the query string, a
+// form field or an Authorization header, where it would leak into logs,
+// histories and Referer headers.
+func TestTokenOnlyFromCookie(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	token := a.authorized().token()
+	v := a.visitor()
+	for _, res := range []*http.Response{
+		v.get("/cart?sesame_session=" + token),
+		v.get("/cart?token=" + token),
+		v.postForm("/cart/items", url.Values{"product_id": {"1"}, "sesame_session": {token}}),
+		secWith(v, "Authorization", "Bearer "+token).get("/cart"),
+		secWith(v, "X-Session-Token", token).get("/cart"),
+	} {
+		body(res)
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
+			t.Errorf("%d to %q, want 303 to the login page", res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	for _, res := range []*http.Response{
+		v.json("GET", "/api/v1/me?sesame_session="+token, nil),
+		secWith(v, "Authorization", "Bearer "+token).json("GET", "/api/v1/me", nil),
+	} {
+		secWantCode(t, res, http.StatusUnauthorized, "unauthenticated", "the token outside the cookie")
+	}
+}
+
 // secHeaderLines renders h as "Name: value" lines.
 func secHeaderLines(h http.Header) []string {
 	var lines []string

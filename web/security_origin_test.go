@@ -98,6 +98,14 @@ func TestCrossOriginUnsafeRequestsRefused(t *testing.T) {
 					t.Fatalf("%s changed the account:\nbefore: %s\nafter:  %s", what, before, after)
 				}
 			}
+			// Safe methods pass, but none of them acts: a cross-site link to
+			// the logout or checkout page changes nothing.
+			for _, path := range []string{"/logout", "/checkout", "/task", "/account/password", "/cart"} {
+				secWant(t, secWith(victim, h.kv...).get(path), http.StatusOK, "cross-origin GET "+path)
+			}
+			if after := secState(t, victim); after != before {
+				t.Fatalf("a cross-origin GET changed the account:\nbefore: %s\nafter:  %s", before, after)
+			}
 			secAssertUser(t, elsewhere, "authorized_user", "the user's other session")
 			for _, f := range forgeries {
 				if !secHasEvent(t, victim, "access.denied", "denied", "detail", "cross-origin "+f.method+" "+f.path) {
