@@ -169,8 +169,14 @@ func (h *Handler) changePasswordAndRotate(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	_, err = h.sessions.RevokeAll(r.Context(), s.UserID, s.ID)
-	return err
+	n, err := h.sessions.RevokeAll(r.Context(), s.UserID, s.ID)
+	if err != nil {
+		return err
+	}
+	// Sessions ended here are revoked like any other (CONTRACT §6, audit).
+	h.audit.Record(r.Context(), sesame.Event{Action: sesame.ActionSessionRevoke,
+		Outcome: sesame.OutcomeSuccess, Detail: fmt.Sprintf("%d other sessions, on password change", n)})
+	return nil
 }
 
 // formFailure decides how a form's failure is shown. A refusal of the input

@@ -375,4 +375,8 @@ func TestReplayAfterPasswordChange(t *testing.T) {
 	secAssertDead(t, a, laptop.token(), "another browser of the user")
 	secAssertDead(t, a, script.token(), "an API session of the user")
 	secAssertUser(t, bystander, "unauthorized_user", "another user's session")
+	// The sessions it ended are revoked sessions, which the trail records.
+	if !secHasEvent(t, browser, "session.revoke", "success", "", "") {
+		t.Errorf("the sessions ended by the password change are not in the trail: %v", secActions(t, browser))
+	}
 }
