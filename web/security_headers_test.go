@@ -126,6 +126,13 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 		res := secWith(r.c, r.kv...).do(r.method, r.path, r.ct, strings.NewReader(r.payload))
 		secCheckHeaders(t, res, signedIn, what)
 	}
+	// Strict-Transport-Security only where the connection is TLS.
+	if res := a.visitor().get("https://example.com/login"); res.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("no Strict-Transport-Security over TLS")
+	}
+	if res := a.visitor().get("/login"); res.Header.Get("Strict-Transport-Security") != "" {
+		t.Errorf("Strict-Transport-Security over plain HTTP")
+	}
 	// Sign-in answers: the form's redirect and the API's 201.
 	secCheckHeaders(t, secFormLogin(a.visitor(), "authorized_user", secPassword), false, "form login")
 	secCheckHeaders(t, secAPILogin(a.visitor(), "authorized_user", secPassword), false, "API login")
