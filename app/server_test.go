@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -127,15 +126,15 @@ func TestServerFinishesInFlightRequests(t *testing.T) {
 
 // TestServerCutsRequestsAfterGrace: the wait for in-flight requests is
 // bounded (CONTRACT §1): past ShutdownGrace they are cut, so that the stores
-// can be closed under no one, and Run says so.
+// can be closed under no one, and the stop is still a clean one (exit 0).
 func TestServerCutsRequestsAfterGrace(t *testing.T) {
 	r := start(t, testConfig(tempDB(t)), func(s *Server) { s.ShutdownGrace = 50 * time.Millisecond })
 	req := holdRequest(t, r)
 
 	r.cancel()
 	err := r.wait(t)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Run with a request still running past the grace: %v, want context.DeadlineExceeded", err)
+	if err != nil {
+		t.Errorf("Run with a request still running past the grace: %v, want nil", err)
 	}
 	// The client sees the cut only once it stops writing the body (the
 	// transport waits for its writer). Ending the body cleanly would get a
