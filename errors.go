@@ -113,3 +113,19 @@ func (e *PermissionError) Error() string {
 
 // Is makes errors.Is(err, ErrForbidden) hold for a PermissionError.
 func (e *PermissionError) Is(target error) bool { return target == ErrForbidden }
+
+// UnknownError says that an input field names something that does not
+// exist, such as a product id that no product has. It matches ErrNotFound;
+// Field names the input, so that a form can say which of its fields was
+// wrong.
+type UnknownError struct {
+	Field string // the input, e.g. "product_id"
+	What  string // what it should have named, e.g. "product"
+}
+
+func (e *UnknownError) Error() string {
+	return fmt.Sprintf("%v: %s names no %s", ErrNotFound, e.Field, e.What)
+}
+
+// Is makes errors.Is(err, ErrNotFound) hold for an UnknownError.
+func (e *UnknownError) Is(target error) bool { return target == ErrNotFound }

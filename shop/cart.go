@@ -22,8 +22,8 @@ func (s *Service) Cart(ctx context.Context) (sesame.Cart, error) {
 // AddToCart adds quantity (1 to sesame.MaxLineQuantity) of productID to the
 // user's cart and returns the cart. A line that would exceed
 // sesame.MaxLineQuantity is refused as an invalid quantity and nothing
-// changes; an unknown product matches sesame.ErrNotFound. It needs
-// cart.edit.
+// changes; an unknown product is a *sesame.UnknownError on product_id. It
+// needs cart.edit.
 func (s *Service) AddToCart(ctx context.Context, productID int64, quantity int) (sesame.Cart, error) {
 	u, err := s.authorize(ctx, sesame.PermCartEdit)
 	if err != nil {
@@ -37,6 +37,8 @@ func (s *Service) AddToCart(ctx context.Context, productID int64, quantity int) 
 	}
 	err = s.store.AddToCart(ctx, u.ID, productID, quantity)
 	switch {
+	case errors.Is(err, sesame.ErrNotFound):
+		return sesame.Cart{}, unknownProduct
 	case errors.Is(err, sesame.ErrConflict):
 		return sesame.Cart{}, sesame.Invalid("quantity",
 			"at most "+strconv.Itoa(sesame.MaxLineQuantity)+" of one product in a cart")

@@ -103,7 +103,8 @@ func (s *Service) Product(ctx context.Context, id int64) (*sesame.Product, error
 // Restock is the privileged task: it adds quantity (1 to sesame.MaxRestock)
 // to the stock of productID and returns the product. It needs task.perform.
 // A restock that would take stock beyond sesame.MaxStock is refused as an
-// invalid quantity; an unknown product matches sesame.ErrNotFound.
+// invalid quantity; an unknown product is a *sesame.UnknownError on
+// product_id.
 func (s *Service) Restock(ctx context.Context, productID int64, quantity int) (*sesame.Product, error) {
 	if _, err := s.authorize(ctx, sesame.PermTaskPerform); err != nil {
 		return nil, err
@@ -116,6 +117,8 @@ func (s *Service) Restock(ctx context.Context, productID int64, quantity int) (*
 	}
 	p, err := s.store.Restock(ctx, productID, quantity)
 	switch {
+	case errors.Is(err, sesame.ErrNotFound):
+		return nil, unknownProduct
 	case errors.Is(err, sesame.ErrConflict):
 		return nil, sesame.Invalid("quantity", "would take the stock above "+strconv.Itoa(sesame.MaxStock))
 	case err != nil:
@@ -128,6 +131,10 @@ func (s *Service) Restock(ctx context.Context, productID int64, quantity int) (*
 	})
 	return p, nil
 }
+
+// unknownProduct answers input whose product_id names no product: not
+// found, with the field named so that the form can say which was wrong.
+var unknownProduct = &sesame.UnknownError{Field: "product_id", What: "product"}
 
 // checkProductID refuses an id no product can have. Unknown but plausible
 // ids are left to the store, which answers sesame.ErrNotFound.

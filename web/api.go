@@ -217,7 +217,7 @@ func (h *Handler) apiAddToCart(w http.ResponseWriter, r *http.Request) error {
 	}
 	cart, err := h.shop.AddToCart(r.Context(), *in.ProductID, quantity)
 	if err != nil {
-		return namesNothing("product_id", "is not a product", err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, toCart(cart))
 	return nil
@@ -324,7 +324,7 @@ func (h *Handler) apiTask(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, err := h.shop.Restock(r.Context(), *in.ProductID, *in.Quantity)
 	if err != nil {
-		return namesNothing("product_id", "is not a product", err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, toProduct(p))
 	return nil

@@ -20,26 +20,6 @@ var (
 	errUnavailable      = errors.New("unavailable")
 )
 
-// unknownRef is a field of the input that names nothing, such as a product
-// id that no product has: not found like any missing thing, but with the
-// field named, as for invalid input (CONTRACT §4), so that a form can say
-// which of its fields was wrong.
-type unknownRef struct {
-	field, why string
-	err        error
-}
-
-func (e *unknownRef) Error() string { return e.field + " " + e.why + ": " + e.err.Error() }
-func (e *unknownRef) Unwrap() error { return e.err }
-
-// namesNothing returns err, when it is a not-found, as the fault of field.
-func namesNothing(field, why string, err error) error {
-	if errors.Is(err, sesame.ErrNotFound) {
-		return &unknownRef{field: field, why: why, err: err}
-	}
-	return err
-}
-
 // problem is an error as the client sees it: a status, a code from CONTRACT
 // §5, a message safe to show, and where input was refused, one reason per
 // field. Both front ends render problems; only this file decides them.
@@ -62,7 +42,7 @@ func problemFor(err error) problem {
 		stock    *sesame.StockError
 		perm     *sesame.PermissionError
 		tooLarge *http.MaxBytesError
-		ref      *unknownRef
+		unknown  *sesame.UnknownError
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -93,9 +73,9 @@ func problemFor(err error) problem {
 	case errors.Is(err, sesame.ErrForbidden):
 		return problem{Status: http.StatusForbidden, Code: "forbidden",
 			Message: "You are not allowed to do that."}
-	case errors.As(err, &ref):
+	case errors.As(err, &unknown):
 		return problem{Status: http.StatusNotFound, Code: "not_found",
-			Message: "There is nothing here.", Fields: map[string]string{ref.field: ref.why}}
+			Message: "There is nothing here.", Fields: map[string]string{unknown.Field: "is not a " + unknown.What}}
 	case errors.Is(err, errNotFound), errors.Is(err, sesame.ErrNotFound):
 		return problem{Status: http.StatusNotFound, Code: "not_found",
 			Message: "There is nothing here."}

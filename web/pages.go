@@ -109,7 +109,6 @@ func (h *Handler) addToCart(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err == nil {
 		_, err = h.shop.AddToCart(r.Context(), productID, quantity)
-		err = namesNothing("product_id", "is not a product", err)
 	}
 	if err != nil {
 		return h.productsPage(w, r, err)
@@ -257,7 +256,6 @@ func (h *Handler) task(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err == nil {
 		_, err = h.shop.Restock(r.Context(), productID, quantity)
-		err = namesNothing("product_id", "is not a product", err)
 	}
 	if err != nil {
 		return h.taskPage(w, r, err)
