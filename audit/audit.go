@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sesamehq/sesame"
 )
@@ -88,11 +87,11 @@ func (l *Log) Record(ctx context.Context, e sesame.Event) {
 		e.Time = l.now()
 	}
 	e.Time = e.Time.UTC()
-	e.Username = truncate(e.Username, maxUsername)
-	e.UserAgent = truncate(e.UserAgent, maxUserAgent)
-	e.IP = truncate(e.IP, maxIP)
-	e.SessionID = truncate(e.SessionID, maxSessionID)
-	e.Detail = truncate(e.Detail, maxDetail)
+	e.Username = sesame.Clip(e.Username, maxUsername)
+	e.UserAgent = sesame.Clip(e.UserAgent, maxUserAgent)
+	e.IP = sesame.Clip(e.IP, maxIP)
+	e.SessionID = sesame.Clip(e.SessionID, maxSessionID)
+	e.Detail = sesame.Clip(e.Detail, maxDetail)
 
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
@@ -137,20 +136,4 @@ func clampPage(p sesame.Page) sesame.Page {
 		p.Limit = sesame.MaxLimit
 	}
 	return p
-}
-
-// truncate shortens s to at most n bytes without splitting a UTF-8 sequence.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for len(s) > 0 {
-		r, size := utf8.DecodeLastRuneInString(s)
-		if r != utf8.RuneError || size > 1 {
-			break
-		}
-		s = s[:len(s)-1]
-	}
-	return s
 }

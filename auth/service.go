@@ -116,7 +116,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (*sesame
 			Action:   sesame.ActionLogin,
 			Outcome:  sesame.OutcomeFailure,
 			UserID:   userID,
-			Username: truncate(username, maxUsernameLen),
+			Username: sesame.Clip(username, maxUsernameLen),
 		}, key, ip, now)
 		if err != nil {
 			return nil, err

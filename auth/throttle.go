@@ -3,7 +3,8 @@ package auth
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/sesamehq/sesame"
 )
 
 // Login throttling, CONTRACT §6. Two counters slow guessing down:
@@ -79,21 +80,5 @@ func roundUpSecond(d time.Duration) time.Duration {
 // that "Alice" and "alice" (one account, usernames compare without case) share
 // one counter, and cut to maxUsernameLen bytes on a rune boundary.
 func throttleKey(username string) string {
-	return truncate(strings.ToLower(username), maxUsernameLen)
-}
-
-// truncate shortens s to at most n bytes without splitting a UTF-8 sequence.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for len(s) > 0 {
-		r, size := utf8.DecodeLastRuneInString(s)
-		if r != utf8.RuneError || size > 1 {
-			break
-		}
-		s = s[:len(s)-1]
-	}
-	return s
+	return sesame.Clip(strings.ToLower(username), maxUsernameLen)
 }

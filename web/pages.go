@@ -81,10 +81,12 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
 
 // products shows the catalogue; after a refused add to cart, with the reason.
 func (h *Handler) products(w http.ResponseWriter, r *http.Request) error {
-	return h.productsPage(w, r, nil)
+	return h.catalogue(w, r, "products", "Products", nil)
 }
 
-func (h *Handler) productsPage(w http.ResponseWriter, r *http.Request, failure error) error {
+// catalogue renders a page of the product list (the products page, the
+// task page), after a refused form with the reason.
+func (h *Handler) catalogue(w http.ResponseWriter, r *http.Request, name, title string, failure error) error {
 	status, p, err := formFailure(failure)
 	if err != nil {
 		return err
@@ -93,25 +95,31 @@ func (h *Handler) productsPage(w http.ResponseWriter, r *http.Request, failure e
 	if err != nil {
 		return err
 	}
-	h.render(w, r, status, "products", "Products", products, p)
+	h.render(w, r, status, name, title, products, p)
 	return nil
 }
 
+// productForm reads the product_id and quantity fields of a form; an empty
+// quantity means def.
+func productForm(r *http.Request, def int) (int64, int, error) {
+	if err := parseForm(r); err != nil {
+		return 0, 0, err
+	}
+	productID, err := formID(r, "product_id")
+	if err != nil {
+		return 0, 0, err
+	}
+	quantity, err := formInt(r, "quantity", def)
+	return productID, quantity, err
+}
+
 func (h *Handler) addToCart(w http.ResponseWriter, r *http.Request) error {
-	err := parseForm(r)
-	var productID int64
-	quantity := 1
-	if err == nil {
-		productID, err = formID(r, "product_id")
-	}
-	if err == nil {
-		quantity, err = formInt(r, "quantity", 1)
-	}
+	productID, quantity, err := productForm(r, 1)
 	if err == nil {
 		_, err = h.shop.AddToCart(r.Context(), productID, quantity)
 	}
 	if err != nil {
-		return h.productsPage(w, r, err)
+		return h.catalogue(w, r, "products", "Products", err)
 	}
 	http.Redirect(w, r, "/cart", http.StatusSeeOther)
 	return nil
@@ -228,37 +236,16 @@ func (h *Handler) order(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) taskForm(w http.ResponseWriter, r *http.Request) error {
-	return h.taskPage(w, r, nil)
-}
-
-func (h *Handler) taskPage(w http.ResponseWriter, r *http.Request, failure error) error {
-	status, p, err := formFailure(failure)
-	if err != nil {
-		return err
-	}
-	products, err := h.shop.Products(r.Context())
-	if err != nil {
-		return err
-	}
-	h.render(w, r, status, "task", "The task", products, p)
-	return nil
+	return h.catalogue(w, r, "task", "The task", nil)
 }
 
 func (h *Handler) task(w http.ResponseWriter, r *http.Request) error {
-	err := parseForm(r)
-	var productID int64
-	var quantity int
-	if err == nil {
-		productID, err = formID(r, "product_id")
-	}
-	if err == nil {
-		quantity, err = formInt(r, "quantity", 0)
-	}
+	productID, quantity, err := productForm(r, 0)
 	if err == nil {
 		_, err = h.shop.Restock(r.Context(), productID, quantity)
 	}
 	if err != nil {
-		return h.taskPage(w, r, err)
+		return h.catalogue(w, r, "task", "The task", err)
 	}
 	http.Redirect(w, r, "/task", http.StatusSeeOther)
 	return nil

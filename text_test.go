@@ -1,0 +1,31 @@
+package sesame_test
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/sesamehq/sesame"
+)
+
+func TestClip(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"hello", 10, "hello"},
+		{"hello", 5, "hello"},
+		{"hello", 3, "hel"},
+		{"héllo", 2, "h"}, // é is two bytes: never cut in half
+		{"héllo", 3, "hé"},
+		{"🍪🍪", 5, "🍪"},
+		{"a\xffb", 10, "a\uFFFDb"}, // invalid bytes become U+FFFD
+		{"", 3, ""},
+		{"abc", 0, ""},
+	} {
+		got := sesame.Clip(tt.in, tt.n)
+		if got != tt.want || len(got) > max(tt.n, len(tt.want)) || !utf8.ValidString(got) {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
