@@ -5,120 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sesamehq/sesame/session"
 	"github.com/sesamehq/sesame/session/memstore"
 )
-
-// clock is a settable time source, so expiry is tested without sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// harness is a Manager over a memory store behind a tiny app: POST /login
-// signs "alice" in, /renew rotates, /logout ends the session, and every
-// other path reports who is signed in.
-type harness struct {
-	t       *testing.T
-	store   *memstore.Store
-	clock   *clock
-	m       *session.Manager
-	h       http.Handler
-	expired []session.Session
-}
-
-func newHarness(t *testing.T, cfg session.Config) *harness {
-	t.Helper()
-	hs := &harness{t: t, store: memstore.New(), clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
-	cfg.Now = hs.clock.Now
-	cfg.OnExpire = func(_ context.Context, s session.Session) { hs.expired = append(hs.expired, s) }
-	hs.m = session.New(hs.store, cfg)
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := hs.m.Login(w, r, "alice"); err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		s, _ := session.FromContext(r.Context())
-		w.Write([]byte("signed in " + s.UserID))
-	})
-	mux.HandleFunc("POST /renew", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := hs.m.Renew(w, r); err != nil {
-			http.Error(w, err.Error(), 500)
-		}
-	})
-	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
-		if err := hs.m.Logout(w, r); err != nil {
-			http.Error(w, err.Error(), 500)
-		}
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if s, ok := session.FromContext(r.Context()); ok {
-			w.Write([]byte(s.UserID))
-			return
-		}
-		w.Write([]byte("anonymous"))
-	})
-	hs.h = hs.m.Middleware(mux)
-	return hs
-}
-
-// do sends a request with the given cookie value ("" for none).
-func (hs *harness) do(method, path, token string) *http.Response {
-	hs.t.Helper()
-	r := httptest.NewRequest(method, path, nil)
-	r.RemoteAddr = "192.0.2.7:5555"
-	r.Header.Set("User-Agent", "test-agent")
-	if token != "" {
-		r.AddCookie(&http.Cookie{Name: "sesame_session", Value: token})
-	}
-	w := httptest.NewRecorder()
-	hs.h.ServeHTTP(w, r)
-	return w.Result()
-}
-
-func (hs *harness) who(token string) string {
-	hs.t.Helper()
-	body, err := io.ReadAll(hs.do("GET", "/", token).Body)
-	if err != nil {
-		hs.t.Fatal(err)
-	}
-	return string(body)
-}
-
-func (hs *harness) login() string {
-	hs.t.Helper()
-	c := sessionCookie(hs.t, hs.do("POST", "/login", ""))
-	if c == nil || c.Value == "" {
-		hs.t.Fatal("login set no session cookie")
-	}
-	return c.Value
-}
-
-func sessionCookie(t *testing.T, res *http.Response) *http.Cookie {
-	t.Helper()
-	for _, c := range res.Cookies() {
-		if c.Name == "sesame_session" {
-			return c
-		}
-	}
-	return nil
-}
 
 func TestLoginCookie(t *testing.T) {
 	for _, secure := range []bool{false, true} {
@@ -161,33 +56,54 @@ func TestStoreKeepsOnlyHash(t *testing.T) {
 	}
 }
 
+// TestBadCookies: a cookie that is not a live token authenticates nobody. A
+// malformed one is cleared; a well-formed one the store does not know is
+// left alone (see TestRenewRace).
 func TestBadCookies(t *testing.T) {
 	hs := newHarness(t, session.Config{})
 	token := hs.login()
 	flipped := []byte(token)
 	flipped[5] ^= 1
 	unknown := base64.RawURLEncoding.EncodeToString(make([]byte, 32))
-	for name, value := range map[string]string{
-		"tampered":      string(flipped),
-		"unknown":       unknown,
-		"truncated":     token[:42],
-		"extended":      token + "A",
-		"not base64":    strings.Repeat("!", 43),
-		"non-canonical": nonCanonical(token),
-		"huge":          strings.Repeat("a", 4000),
+	for _, tt := range []struct {
+		name, value string
+		cleared     bool
+	}{
+		{"tampered", string(flipped), false},
+		{"unknown", unknown, false},
+		{"truncated", token[:42], true},
+		{"extended", token + "A", true},
+		{"not base64", strings.Repeat("!", 43), true},
+		{"non-canonical", nonCanonical(token), true},
+		{"huge", strings.Repeat("a", 4000), true},
 	} {
-		t.Run(name, func(t *testing.T) {
-			res := hs.do("GET", "/", value)
-			if c := sessionCookie(t, res); c == nil || c.MaxAge >= 0 {
-				t.Errorf("cookie not cleared: %+v", c)
+		t.Run(tt.name, func(t *testing.T) {
+			c := sessionCookie(t, hs.do("GET", "/", tt.value))
+			if cleared := c != nil && c.MaxAge < 0; cleared != tt.cleared {
+				t.Errorf("cookie cleared = %v, want %v (%+v)", cleared, tt.cleared, c)
 			}
-			if got := hs.who(value); got != "anonymous" {
+			if got := hs.who(tt.value); got != "anonymous" {
 				t.Errorf("got %q, want anonymous", got)
 			}
 		})
 	}
 	if got := hs.who(token); got != "alice" {
 		t.Errorf("the genuine token stopped working: %q", got)
+	}
+}
+
+// TestRenewRace: a request that still carries the token a concurrent request
+// has just renewed finds no session, but must not tell the browser to drop
+// its cookie, which by then holds the new token.
+func TestRenewRace(t *testing.T) {
+	hs := newHarness(t, session.Config{})
+	old := hs.login()
+	if c := sessionCookie(t, hs.do("POST", "/renew", old)); c == nil || c.Value == old {
+		t.Fatal("renew sent no new token")
+	}
+	res := hs.do("GET", "/", old)
+	if c := sessionCookie(t, res); c != nil {
+		t.Errorf("the late request with the old token set the cookie: %+v", c)
 	}
 }
 
@@ -214,6 +130,9 @@ func TestIdleTimeout(t *testing.T) {
 		t.Fatalf("40m after login, 20m after use: %q", got)
 	}
 	hs.clock.Advance(30 * time.Minute)
+	if c := sessionCookie(t, hs.do("GET", "/", token)); c == nil || c.MaxAge >= 0 {
+		t.Errorf("the timed-out cookie was not cleared: %+v", c)
+	}
 	if got := hs.who(token); got != "anonymous" {
 		t.Fatalf("30m idle: %q, want anonymous", got)
 	}

@@ -65,12 +65,20 @@ func FromContext(ctx context.Context) (Session, bool) {
 	return st.session, st.ok
 }
 
-// errNoSession means the cookie does not name a live session.
-var errNoSession = errors.New("session: none")
+// The cookie names no live session: it is malformed or timed out
+// (errDeadCookie), so the browser is told to drop it, or it names no session
+// the store has (errUnknownCookie). The latter is left alone: it is also what
+// a request sees whose token a concurrent request has just renewed, and
+// clearing it then would drop the new cookie the browser just received.
+var (
+	errDeadCookie    = errors.New("session: malformed or timed-out cookie")
+	errUnknownCookie = errors.New("session: unknown cookie")
+)
 
 // Middleware loads the session named by the request's cookie, once, and puts
 // it in the request context for FromContext. A cookie that names no live
-// session is cleared and the request goes on without one. A store failure is
+// session is ignored (and, when malformed or timed out, cleared); the
+// request goes on without a session. A store failure is
 // answered by Config.ErrorHandler and goes no further.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -80,8 +88,9 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 			switch {
 			case err == nil:
 				st.set(h, s)
-			case errors.Is(err, errNoSession):
+			case errors.Is(err, errDeadCookie):
 				m.clearCookie(w)
+			case errors.Is(err, errUnknownCookie):
 			default:
 				m.cfg.ErrorHandler(w, r, err)
 				return
@@ -98,11 +107,11 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 func (m *Manager) load(ctx context.Context, token string) (Hash, Session, error) {
 	h, ok := hashToken(token)
 	if !ok {
-		return Hash{}, Session{}, errNoSession
+		return Hash{}, Session{}, errDeadCookie
 	}
 	rec, err := m.store.Get(ctx, h)
 	if errors.Is(err, ErrNotFound) {
-		return Hash{}, Session{}, errNoSession
+		return Hash{}, Session{}, errUnknownCookie
 	}
 	if err != nil {
 		return Hash{}, Session{}, err
@@ -115,13 +124,13 @@ func (m *Manager) load(ctx context.Context, token string) (Hash, Session, error)
 		if m.cfg.OnExpire != nil {
 			m.cfg.OnExpire(ctx, rec.Session)
 		}
-		return Hash{}, Session{}, errNoSession
+		return Hash{}, Session{}, errDeadCookie
 	}
 	if now.Sub(rec.LastSeenAt) >= m.cfg.TouchInterval {
 		idle := m.idleDeadline(now, rec.ExpiresAt)
 		switch err := m.store.Touch(ctx, h, now, idle); {
 		case errors.Is(err, ErrNotFound):
-			return Hash{}, Session{}, errNoSession // revoked since the read
+			return Hash{}, Session{}, errUnknownCookie // revoked since the read
 		case err != nil:
 			// The session was valid when read; losing one last-seen update
 			// only makes it idle out sooner, so serve the request.
