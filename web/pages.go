@@ -126,10 +126,12 @@ func (h *Handler) addToCart(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) cart(w http.ResponseWriter, r *http.Request) error {
-	return h.cartPage(w, r, nil)
+	return h.cartPage(w, r, "cart", "Your cart", nil)
 }
 
-func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, failure error) error {
+// cartPage renders a page of the user's cart (the cart page, the checkout
+// review), after a refused form with the reason.
+func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, name, title string, failure error) error {
 	status, p, err := formFailure(failure)
 	if err != nil {
 		return err
@@ -138,7 +140,7 @@ func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, failure error
 	if err != nil {
 		return err
 	}
-	h.render(w, r, status, "cart", "Your cart", cart, p)
+	h.render(w, r, status, name, title, cart, p)
 	return nil
 }
 
@@ -159,7 +161,7 @@ func (h *Handler) setQuantity(w http.ResponseWriter, r *http.Request) error {
 		_, err = h.shop.SetQuantity(r.Context(), productID, quantity)
 	}
 	if err != nil {
-		return h.cartPage(w, r, err)
+		return h.cartPage(w, r, "cart", "Your cart", err)
 	}
 	http.Redirect(w, r, "/cart", http.StatusSeeOther)
 	return nil
@@ -171,7 +173,7 @@ func (h *Handler) removeFromCart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := h.shop.RemoveFromCart(r.Context(), productID); err != nil {
-		return h.cartPage(w, r, err)
+		return h.cartPage(w, r, "cart", "Your cart", err)
 	}
 	http.Redirect(w, r, "/cart", http.StatusSeeOther)
 	return nil
@@ -179,26 +181,13 @@ func (h *Handler) removeFromCart(w http.ResponseWriter, r *http.Request) error {
 
 // checkoutReview shows what an order would hold.
 func (h *Handler) checkoutReview(w http.ResponseWriter, r *http.Request) error {
-	return h.checkoutPage(w, r, nil)
-}
-
-func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request, failure error) error {
-	status, p, err := formFailure(failure)
-	if err != nil {
-		return err
-	}
-	cart, err := h.shop.Cart(r.Context())
-	if err != nil {
-		return err
-	}
-	h.render(w, r, status, "checkout", "Check out", cart, p)
-	return nil
+	return h.cartPage(w, r, "checkout", "Check out", nil)
 }
 
 func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
 	order, err := h.shop.Checkout(r.Context(), "")
 	if err != nil {
-		return h.checkoutPage(w, r, err)
+		return h.cartPage(w, r, "checkout", "Check out", err)
 	}
 	http.Redirect(w, r, "/orders/"+strconv.FormatInt(order.ID, 10), http.StatusSeeOther)
 	return nil
