@@ -55,6 +55,7 @@ func (e *InvalidError) Err() error {
 	return e
 }
 
+// Error lists the refused fields and why, in a stable order.
 func (e *InvalidError) Error() string {
 	var b strings.Builder
 	b.WriteString("invalid input:")
@@ -70,6 +71,7 @@ type RateLimitError struct {
 	RetryAfter time.Duration
 }
 
+// Error says how long to wait.
 func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("too many attempts: retry in %s", e.RetryAfter.Round(time.Second))
 }
@@ -88,6 +90,7 @@ type StockError struct {
 	Lines []ShortLine
 }
 
+// Error names every short line.
 func (e *StockError) Error() string {
 	var b strings.Builder
 	b.WriteString("not enough stock:")
@@ -107,6 +110,7 @@ type PermissionError struct {
 	Permission Permission
 }
 
+// Error names the permission that was missing.
 func (e *PermissionError) Error() string {
 	return fmt.Sprintf("%v: needs permission %q", ErrForbidden, e.Permission)
 }
@@ -123,6 +127,7 @@ type UnknownError struct {
 	What  string // what it should have named, e.g. "product"
 }
 
+// Error names the field and what it should have named.
 func (e *UnknownError) Error() string {
 	return fmt.Sprintf("%v: %s names no %s", ErrNotFound, e.Field, e.What)
 }
