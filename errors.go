@@ -17,6 +17,11 @@ var (
 	ErrForbidden       = errors.New("forbidden")
 	ErrUnauthenticated = errors.New("unauthenticated")
 
+	// ErrUnavailable says that a store could not do its part just now (it
+	// is unreachable, too busy, out of space): the request was not carried
+	// out and may be retried later.
+	ErrUnavailable = errors.New("unavailable")
+
 	// ErrBadCredentials is the one answer to a failed login, whether the user
 	// exists or not, so that the answer cannot be used to find usernames.
 	ErrBadCredentials = fmt.Errorf("%w: invalid username or password", ErrUnauthenticated)

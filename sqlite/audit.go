@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/sesamehq/sesame"
 )
@@ -22,7 +21,7 @@ func (db *DB) AppendEvent(ctx context.Context, e *sesame.Event) error {
 		millis(e.Time), user, e.Username, string(e.Action), string(e.Outcome),
 		e.SessionID, e.IP, e.UserAgent, e.Detail).Scan(&e.ID)
 	if err != nil {
-		return fmt.Errorf("sqlite: append event: %w", err)
+		return db.wrap("append event", err)
 	}
 	return nil
 }
@@ -50,7 +49,7 @@ func scanEvent(row interface{ Scan(...any) error }) (sesame.Event, error) {
 func (db *DB) Events(ctx context.Context, userID int64, page sesame.Page) ([]sesame.Event, string, error) {
 	page, before, err := pageBounds(page)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: events: %w", err)
+		return nil, "", db.wrap("events", err)
 	}
 	rows, err := db.db.QueryContext(ctx, `
 		SELECT `+eventColumns+` FROM audit_events
@@ -58,19 +57,19 @@ func (db *DB) Events(ctx context.Context, userID int64, page sesame.Page) ([]ses
 		ORDER BY id DESC LIMIT ?`,
 		userID, before, page.Limit+1)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: events: %w", err)
+		return nil, "", db.wrap("events", err)
 	}
 	defer rows.Close()
 	events := []sesame.Event{}
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: events: %w", err)
+			return nil, "", db.wrap("events", err)
 		}
 		events = append(events, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("sqlite: events: %w", err)
+		return nil, "", db.wrap("events", err)
 	}
 	events, next := sesame.Cut(page, events, func(e sesame.Event) int64 { return e.ID })
 	return events, next, nil

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sesamehq/sesame"
@@ -41,7 +42,8 @@ const busyTimeout = 10 * time.Second
 
 // DB is the SQLite store of the app data. It is safe for concurrent use.
 type DB struct {
-	db *sql.DB
+	db     *sql.DB
+	closed atomic.Bool // after Close, every error is an outage, not a bug
 }
 
 // Open opens (creating it if needed) the SQLite file at path, checks that it
@@ -147,6 +149,7 @@ func connect(ctx context.Context, db *sql.DB) error {
 // Close closes the database. The session store, if it shares the handle,
 // must be done with it first.
 func (db *DB) Close() error {
+	db.closed.Store(true)
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
@@ -156,7 +159,7 @@ func (db *DB) Close() error {
 // Ping checks that the database answers; readiness probes call it.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
+		return db.wrap("ping", err)
 	}
 	return nil
 }
@@ -203,6 +206,31 @@ func constraint(err error) int {
 		return se.Code()
 	}
 	return 0
+}
+
+// wrap names the operation that failed and marks an outage, so that the
+// front ends can answer "try again later" instead of "bug": a lock held
+// past busy_timeout, a full disk, a file that cannot be read or written, or
+// a database already closed.
+func (db *DB) wrap(op string, err error) error {
+	var se *msqlite.Error
+	if db.closed.Load() || errors.As(err, &se) && outage[se.Code()&0xff] {
+		return fmt.Errorf("sqlite: %s: %w: %w", op, sesame.ErrUnavailable, err)
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+// outage holds the primary SQLite result codes that say the database cannot
+// serve right now, as opposed to a mistake in the request or the program.
+var outage = map[int]bool{
+	sqlite3.SQLITE_BUSY:     true,
+	sqlite3.SQLITE_LOCKED:   true,
+	sqlite3.SQLITE_IOERR:    true,
+	sqlite3.SQLITE_FULL:     true,
+	sqlite3.SQLITE_CANTOPEN: true,
+	sqlite3.SQLITE_READONLY: true,
+	sqlite3.SQLITE_NOMEM:    true,
+	sqlite3.SQLITE_PROTOCOL: true,
 }
 
 // isBusy reports whether err is SQLITE_BUSY or one of its extended codes.

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/audit"
 	"github.com/sesamehq/sesame/auth"
 	"github.com/sesamehq/sesame/shop"
@@ -166,5 +167,25 @@ func TestOpenEmptyPath(t *testing.T) {
 	if db, err := sqlite.Open(context.Background(), ""); err == nil {
 		db.Close()
 		t.Error("Open(\"\") succeeded")
+	}
+}
+
+// TestClosedIsUnavailable: once the database is closed, a failure is an
+// outage (sesame.ErrUnavailable), which the front ends answer with 503, not
+// a bug answered with 500.
+func TestClosedIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "sesame.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Products(ctx); !errors.Is(err, sesame.ErrUnavailable) {
+		t.Errorf("Products after Close: %v, want ErrUnavailable", err)
+	}
+	if err := db.AddToCart(ctx, 1, 1, 1); !errors.Is(err, sesame.ErrUnavailable) {
+		t.Errorf("AddToCart after Close: %v, want ErrUnavailable", err)
 	}
 }

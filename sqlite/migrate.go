@@ -140,7 +140,7 @@ func tooNew(v int) error {
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	v, err := schemaVersion(ctx, db.db)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: schema version: %w", err)
+		return 0, db.wrap("schema version", err)
 	}
 	return v, nil
 }

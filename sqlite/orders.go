@@ -40,7 +40,7 @@ func (db *DB) Checkout(ctx context.Context, userID int64, idempotencyKey string,
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: checkout: %w", err)
+		return nil, db.wrap("checkout", err)
 	}
 	return order, nil
 }
@@ -195,7 +195,7 @@ func oneOrder(ctx context.Context, q querier, where string, args ...any) (*sesam
 func (db *DB) Order(ctx context.Context, id int64) (*sesame.Order, error) {
 	o, err := oneOrder(ctx, db.db, `o.id = ?`, id)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: order: %w", notFound(err, fmt.Sprintf("order %d", id)))
+		return nil, db.wrap("order", notFound(err, fmt.Sprintf("order %d", id)))
 	}
 	return o, nil
 }
@@ -205,7 +205,7 @@ func (db *DB) Order(ctx context.Context, id int64) (*sesame.Order, error) {
 func (db *DB) Orders(ctx context.Context, userID int64, page sesame.Page) ([]sesame.Order, string, error) {
 	page, before, err := pageBounds(page)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: orders: %w", err)
+		return nil, "", db.wrap("orders", err)
 	}
 	// The page is chosen in a subquery, so that LIMIT counts orders, not
 	// lines, and one statement reads a consistent snapshot of both.
@@ -214,11 +214,11 @@ func (db *DB) Orders(ctx context.Context, userID int64, page sesame.Page) ([]ses
 		)`)+` ORDER BY o.id DESC, i.product_id`,
 		userID, before, page.Limit+1)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: orders: %w", err)
+		return nil, "", db.wrap("orders", err)
 	}
 	orders, err := scanOrders(rows)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlite: orders: %w", err)
+		return nil, "", db.wrap("orders", err)
 	}
 	orders, next := sesame.Cut(page, orders, func(o sesame.Order) int64 { return o.ID })
 	return orders, next, nil

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/sesamehq/sesame"
 )
@@ -40,7 +39,7 @@ func (db *DB) Seed(ctx context.Context, users []NewUser, products []sesame.Produ
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("sqlite: seed: %w", err)
+		return false, db.wrap("seed", err)
 	}
 	return seeded, nil
 }

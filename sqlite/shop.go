@@ -23,19 +23,19 @@ func scanProduct(row interface{ Scan(...any) error }) (sesame.Product, error) {
 func (db *DB) Products(ctx context.Context) ([]sesame.Product, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: products: %w", err)
+		return nil, db.wrap("products", err)
 	}
 	defer rows.Close()
 	ps := []sesame.Product{}
 	for rows.Next() {
 		p, err := scanProduct(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: products: %w", err)
+			return nil, db.wrap("products", err)
 		}
 		ps = append(ps, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: products: %w", err)
+		return nil, db.wrap("products", err)
 	}
 	return ps, nil
 }
@@ -44,7 +44,7 @@ func (db *DB) Products(ctx context.Context) ([]sesame.Product, error) {
 func (db *DB) Product(ctx context.Context, id int64) (*sesame.Product, error) {
 	p, err := scanProduct(db.db.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: product: %w", notFound(err, productName(id)))
+		return nil, db.wrap("product", notFound(err, productName(id)))
 	}
 	return &p, nil
 }
@@ -68,10 +68,10 @@ func (db *DB) CreateProduct(ctx context.Context, p *sesame.Product) error {
 		inv.Add("stock", "must be from 0 to "+strconv.Itoa(sesame.MaxStock))
 	}
 	if err := inv.Err(); err != nil {
-		return fmt.Errorf("sqlite: create product: %w", err)
+		return db.wrap("create product", err)
 	}
 	if err := insertProduct(ctx, db.db, p); err != nil {
-		return fmt.Errorf("sqlite: create product: %w", err)
+		return db.wrap("create product", err)
 	}
 	return nil
 }
@@ -96,19 +96,19 @@ func (db *DB) Cart(ctx context.Context, userID int64) (sesame.Cart, error) {
 		WHERE c.user_id = ?
 		ORDER BY c.product_id`, userID)
 	if err != nil {
-		return sesame.Cart{}, fmt.Errorf("sqlite: cart: %w", err)
+		return sesame.Cart{}, db.wrap("cart", err)
 	}
 	defer rows.Close()
 	cart := sesame.Cart{Items: []sesame.LineItem{}}
 	for rows.Next() {
 		var l sesame.LineItem
 		if err := rows.Scan(&l.ProductID, &l.Name, &l.Quantity, &l.UnitPriceCents); err != nil {
-			return sesame.Cart{}, fmt.Errorf("sqlite: cart: %w", err)
+			return sesame.Cart{}, db.wrap("cart", err)
 		}
 		cart.Items = append(cart.Items, l)
 	}
 	if err := rows.Err(); err != nil {
-		return sesame.Cart{}, fmt.Errorf("sqlite: cart: %w", err)
+		return sesame.Cart{}, db.wrap("cart", err)
 	}
 	return cart, nil
 }
@@ -120,7 +120,7 @@ func (db *DB) Cart(ctx context.Context, userID int64) (sesame.Cart, error) {
 // adds can never pass it together.
 func (db *DB) AddToCart(ctx context.Context, userID, productID int64, quantity int) error {
 	if quantity < 1 {
-		return fmt.Errorf("sqlite: add to cart: %w", sesame.Invalid("quantity", "must be at least 1"))
+		return db.wrap("add to cart", sesame.Invalid("quantity", "must be at least 1"))
 	}
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		if err := productExists(ctx, tx, productID); err != nil {
@@ -146,7 +146,7 @@ func (db *DB) AddToCart(ctx context.Context, userID, productID int64, quantity i
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: add to cart: %w", err)
+		return db.wrap("add to cart", err)
 	}
 	return nil
 }
@@ -161,8 +161,7 @@ func lineTooLarge() error {
 // *sesame.InvalidError.
 func (db *DB) SetCartQuantity(ctx context.Context, userID, productID int64, quantity int) error {
 	if quantity < 0 || quantity > sesame.MaxLineQuantity {
-		return fmt.Errorf("sqlite: set cart quantity: %w",
-			sesame.Invalid("quantity", "must be from 0 to "+strconv.Itoa(sesame.MaxLineQuantity)))
+		return db.wrap("set cart quantity", sesame.Invalid("quantity", "must be from 0 to "+strconv.Itoa(sesame.MaxLineQuantity)))
 	}
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		if err := productExists(ctx, tx, productID); err != nil {
@@ -181,7 +180,7 @@ func (db *DB) SetCartQuantity(ctx context.Context, userID, productID int64, quan
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: set cart quantity: %w", err)
+		return db.wrap("set cart quantity", err)
 	}
 	return nil
 }
@@ -204,7 +203,7 @@ func productExists(ctx context.Context, q querier, id int64) error {
 // changes nothing; an unknown product matches sesame.ErrNotFound.
 func (db *DB) Restock(ctx context.Context, productID int64, quantity int) (*sesame.Product, error) {
 	if quantity < 1 {
-		return nil, fmt.Errorf("sqlite: restock: %w", sesame.Invalid("quantity", "must be at least 1"))
+		return nil, db.wrap("restock", sesame.Invalid("quantity", "must be at least 1"))
 	}
 	var p sesame.Product
 	err := db.transact(ctx, func(tx *sql.Tx) error {
@@ -225,7 +224,7 @@ func (db *DB) Restock(ctx context.Context, productID int64, quantity int) (*sesa
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: restock: %w", err)
+		return nil, db.wrap("restock", err)
 	}
 	return &p, nil
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/sesamehq/sesame/auth"
@@ -26,7 +25,7 @@ func (db *DB) Throttle(ctx context.Context, username, ip string) (auth.Throttle,
 		username, ip).Scan(
 		&userFailures, &last, &ipFailures, &windowStart)
 	if err != nil {
-		return auth.Throttle{}, fmt.Errorf("sqlite: throttle: %w", err)
+		return auth.Throttle{}, db.wrap("throttle", err)
 	}
 	t := auth.Throttle{UserFailures: int(userFailures.Int64), IPFailures: int(ipFailures.Int64)}
 	if last.Valid {
@@ -66,7 +65,7 @@ func (db *DB) RecordLoginFailure(ctx context.Context, username, ip string, now t
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: record login failure: %w", err)
+		return db.wrap("record login failure", err)
 	}
 	return nil
 }
@@ -75,7 +74,7 @@ func (db *DB) RecordLoginFailure(ctx context.Context, username, ip string, now t
 // of its addresses stay, since they guard against guessing across names.
 func (db *DB) ResetLoginFailures(ctx context.Context, username string) error {
 	if _, err := db.db.ExecContext(ctx, `DELETE FROM login_failures WHERE username = ?`, username); err != nil {
-		return fmt.Errorf("sqlite: reset login failures: %w", err)
+		return db.wrap("reset login failures", err)
 	}
 	return nil
 }

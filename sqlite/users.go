@@ -60,7 +60,7 @@ func userByID(ctx context.Context, q querier, id int64) (*sesame.User, error) {
 func (db *DB) UserByID(ctx context.Context, id int64) (*sesame.User, error) {
 	u, err := userByID(ctx, db.db, id)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: user by id: %w", err)
+		return nil, db.wrap("user by id", err)
 	}
 	return u, nil
 }
@@ -71,7 +71,7 @@ func (db *DB) UserByID(ctx context.Context, id int64) (*sesame.User, error) {
 func (db *DB) UserByUsername(ctx context.Context, username string) (*sesame.User, error) {
 	u, err := scanUser(db.db.QueryRowContext(ctx, selectUser+` WHERE u.username = ?`, username))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: user by username: %w", notFound(err, "user"))
+		return nil, db.wrap("user by username", notFound(err, "user"))
 	}
 	return u, nil
 }
@@ -84,7 +84,7 @@ func (db *DB) SetPasswordHash(ctx context.Context, id int64, hash string) error 
 		err = oneRow(res, fmt.Sprintf("user %d", id))
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: set password hash: %w", err)
+		return db.wrap("set password hash", err)
 	}
 	return nil
 }
@@ -103,7 +103,7 @@ func (db *DB) CreateUser(ctx context.Context, username, passwordHash string, rol
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: create user: %w", err)
+		return nil, db.wrap("create user", err)
 	}
 	return u, nil
 }
@@ -150,7 +150,7 @@ func grantRoles(ctx context.Context, tx *sql.Tx, id int64, roles []string) error
 func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	var n int
 	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("sqlite: count users: %w", err)
+		return 0, db.wrap("count users", err)
 	}
 	return n, nil
 }

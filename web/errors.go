@@ -17,7 +17,6 @@ var (
 	errMethodNotAllowed = errors.New("method not allowed")
 	errCrossOrigin      = errors.New("cross-origin request refused")
 	errUnsupportedMedia = errors.New("unsupported media type")
-	errUnavailable      = errors.New("unavailable")
 )
 
 // problem is an error as the client sees it: a status, a code from CONTRACT
@@ -90,7 +89,7 @@ func problemFor(err error) problem {
 	case errors.Is(err, sesame.ErrConflict):
 		return problem{Status: http.StatusConflict, Code: "conflict",
 			Message: "That conflicts with the current state; reload and try again."}
-	case errors.Is(err, errUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, sesame.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return problem{Status: http.StatusServiceUnavailable, Code: "unavailable",
 			Message: "The service is unavailable right now. Try again shortly."}
 	default:

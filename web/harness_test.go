@@ -74,8 +74,9 @@ func (b *syncBuffer) String() string {
 }
 
 // newApp starts sesame on a new database with the demo data, idle timeout
-// 30m and lifetime 12h, on a clock that moves only when told.
-func newApp(t *testing.T) *testApp {
+// 30m and lifetime 12h, on a clock that moves only when told. Each change is
+// applied to that configuration before the start.
+func newApp(t *testing.T, changes ...func(*app.Config)) *testApp {
 	t.Helper()
 	demo := true
 	a := &testApp{t: t, clock: &clock{t: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
@@ -92,6 +93,9 @@ func newApp(t *testing.T) *testApp {
 		Logger: slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Stdout: &stdout,
 		Now:    a.clock.Now,
+	}
+	for _, change := range changes {
+		change(&a.srv.Config)
 	}
 	if err := a.srv.Open(context.Background()); err != nil {
 		t.Fatalf("open: %v", err)

@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/sesamehq/sesame/app"
 )
 
 // TestStoreOutage: when the database goes away under a running server, a
@@ -39,5 +42,43 @@ func TestStoreOutage(t *testing.T) {
 	}
 	if strings.Contains(a.logs.String(), user.token()) {
 		t.Error("the session token reached the log")
+	}
+}
+
+// TestDataStoreOutage: with the sessions kept elsewhere, an outage of the
+// app database alone is still answered 503, by pages and API alike, for
+// reads and writes: it is not a bug of ours (500) nor the user's (4xx).
+func TestDataStoreOutage(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, func(c *app.Config) { c.Sessions = "memory" })
+	user := a.authorized()
+	if err := a.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		do   func() *http.Response
+	}{
+		{"API read", func() *http.Response { return user.get("/api/v1/cart") }},
+		{"API write", func() *http.Response {
+			return user.json(http.MethodPost, "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1})
+		}},
+		{"page write", func() *http.Response {
+			return user.postForm("/cart/items", url.Values{"product_id": {"1"}})
+		}},
+		{"login", func() *http.Response {
+			return a.visitor().json(http.MethodPost, "/api/v1/session",
+				map[string]string{"username": "authorized_user", "password": "password123"})
+		}},
+	} {
+		res := tc.do()
+		text := body(res)
+		if res.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("%s: %d, want 503: %.200s", tc.name, res.StatusCode, text)
+		}
+		if strings.Contains(strings.ToLower(text), "sql") {
+			t.Errorf("%s: the answer shows internal text: %.200s", tc.name, text)
+		}
 	}
 }

@@ -93,7 +93,7 @@ func New(cfg Config) (*Handler, error) {
 	sc.ClientIP = h.clientIP
 	sc.Logger = h.log
 	sc.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
-		h.fail(w, r, fmt.Errorf("%w: session store: %w", errUnavailable, err))
+		h.fail(w, r, fmt.Errorf("%w: session store: %w", sesame.ErrUnavailable, err))
 	}
 	sc.OnExpire = h.sessionExpired
 	h.sessions = session.New(cfg.SessionStore, sc)
