@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -164,9 +166,11 @@ func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 }
 
 // limitBody bounds every request body; reading past the bound fails with an
-// *http.MaxBytesError, which answers 413. A body declared larger is refused
-// at once, so that a route which reads no body does not act on the request
-// anyway (CONTRACT §5: a body over 64 KiB answers 413).
+// *http.MaxBytesError, which answers 413. An oversized body is refused
+// before the route runs, so that a route which reads no body does not act
+// on the request anyway (CONTRACT §5: a body over 64 KiB answers 413). A
+// declared length says so at once; a body of unknown length (chunked) is
+// read ahead, at most maxBody bytes, to find out.
 func (h *Handler) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
@@ -174,6 +178,14 @@ func (h *Handler) limitBody(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if r.ContentLength < 0 {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+		}
 		next.ServeHTTP(w, r)
 	})
 }
