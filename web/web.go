@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/audit"
@@ -98,7 +99,7 @@ func New(cfg Config) (*Handler, error) {
 	sc.OnExpire = h.sessionExpired
 	h.sessions = session.New(cfg.SessionStore, sc)
 	h.routes()
-	h.chain = h.middleware(http.HandlerFunc(h.route))
+	h.chain = h.middleware(h.mux)
 	return h, nil
 }
 
@@ -166,47 +167,47 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	h.mux.HandleFunc("GET /readyz", h.readyz)
 	h.mux.HandleFunc("GET /static/{file}", h.static)
+	h.mux.HandleFunc("/", h.noRoute)
 }
 
-// route hands r to its route. Where the mux has none, it would answer a bare
-// 404, or 405 with an Allow header; we answer the same status in the shape of
-// the front end the path belongs to.
-func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := h.mux.Handler(r); pattern != "" {
-		h.mux.ServeHTTP(w, r)
+// noRoute answers a request that no route matched (the mux sends it here,
+// through the catch-all "/"), in the shape of the front end its path
+// belongs to: 405 with an Allow header where the path has routes for other
+// methods, else 404. Only this rare path pays for looking again.
+func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m != r.Method && h.pattern(m, r.URL.Path) != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		h.fail(w, r, errNotFound)
 		return
 	}
-	probe := &statusProbe{header: http.Header{}}
-	h.mux.ServeHTTP(probe, r)
-	err := errNotFound
-	if probe.status == http.StatusMethodNotAllowed {
-		w.Header().Set("Allow", probe.header.Get("Allow"))
-		err = errMethodNotAllowed
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	h.fail(w, r, errMethodNotAllowed)
+}
+
+// pattern returns the pattern of the route of a request with method and
+// path, or "" when only the catch-all would take it.
+func (h *Handler) pattern(method, path string) string {
+	r, err := http.NewRequest(method, path, nil)
+	if err != nil {
+		return ""
 	}
-	h.fail(w, r, err)
+	if _, p := h.mux.Handler(r); p != "/" {
+		return p
+	}
+	return ""
 }
 
 // routable reports whether a GET of path has a page: where a login may send
 // the browser back to.
 func (h *Handler) routable(path string) bool {
-	r, err := http.NewRequest(http.MethodGet, path, nil)
-	if err != nil {
-		return false
-	}
-	_, pattern := h.mux.Handler(r)
-	return pattern != "" && pattern != "GET /static/{file}"
+	p := h.pattern(http.MethodGet, path)
+	return p != "" && p != "GET /static/{file}"
 }
-
-// statusProbe is a ResponseWriter that keeps only the status and headers:
-// enough to learn what the mux would have answered.
-type statusProbe struct {
-	header http.Header
-	status int
-}
-
-func (p *statusProbe) Header() http.Header         { return p.header }
-func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *statusProbe) WriteHeader(status int)      { p.status = status }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
