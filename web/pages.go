@@ -53,17 +53,27 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 // safeNext returns next if it is a path of this site that a browser may be
 // sent to after login, else "". Anything that a browser could read as
 // another host (//host, /\host, a scheme, control characters that browsers
-// strip) is refused: no open redirect.
+// strip) is refused: no open redirect. Both what was asked for and what the
+// browser would be sent to are checked, because re-encoding can turn one
+// into the other ("/%2Fhost" is the path "//host").
 func (h *Handler) safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
-		strings.ContainsFunc(next, unicode.IsControl) || len(next) > 2048 {
+	if !localPath(next) || len(next) > 2048 {
 		return ""
 	}
 	u, err := url.Parse(next)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !h.routable(u.Path) {
 		return ""
 	}
-	return u.RequestURI()
+	if target := u.RequestURI(); localPath(target) {
+		return target
+	}
+	return ""
+}
+
+// localPath reports whether a browser reads s as a path on this site.
+func localPath(s string) bool {
+	return strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.ContainsRune(s, '\\') &&
+		!strings.ContainsFunc(s, unicode.IsControl)
 }
 
 func (h *Handler) logoutForm(w http.ResponseWriter, r *http.Request) error {

@@ -188,6 +188,10 @@ func TestOpenRedirectThroughNext(t *testing.T) {
 		{"https://evil.example", "/products"},
 		{"https://evil.example/cart", "/products"},
 		{"/%09/evil.example", "/products"},
+		{`/%2Fevil.example"/products`, "/products"}, // decodes to //evil…, re-encodes as //evil.example%22/products
+		{`/%2Fa".evil.example/cart`, "/products"},
+		{"/%2F%2Fevil.example/cart", "/products"},
+		{"/%5Cevil.example/cart", "/products"},
 		{"/\t/evil.example", "/products"},
 		{"/\r\nLocation: https://evil.example", "/products"},
 		{"javascript:alert(1)", "/products"},

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/sesamehq/sesame"
@@ -192,10 +193,9 @@ func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
 // pattern returns the pattern of the route of a request with method and
 // path, or "" when only the catch-all would take it.
 func (h *Handler) pattern(method, path string) string {
-	r, err := http.NewRequest(method, path, nil)
-	if err != nil {
-		return ""
-	}
+	// The path is taken as it is, never parsed again: "//host/x" must stay
+	// a path, not become a host.
+	r := &http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}}
 	if _, p := h.mux.Handler(r); p != "/" {
 		return p
 	}
