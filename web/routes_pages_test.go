@@ -257,18 +257,40 @@ func TestOrderPagesOwnOnly(t *testing.T) {
 	}
 }
 
-// TestUnknownPage: a path with no page answers 404 in HTML, to everyone.
+// TestUnknownPage: a path with no page answers 404 in HTML, and a wrong
+// method 405 with Allow, to a signed-in user. A visitor is sent to sign in
+// instead, as from every page that is not public (CONTRACT §3), so that
+// probing shows them nothing of what exists; public paths (/static/,
+// /login) still answer 404 and 405.
 func TestUnknownPage(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	for _, c := range []*client{a.visitor(), a.authorized()} {
-		expectHTML(t, c.get("/no/such/page"), http.StatusNotFound, "Not Found")
-	}
-	res := a.authorized().do(http.MethodDelete, "/cart", "", nil)
+	user, visitor := a.authorized(), a.visitor()
+
+	expectHTML(t, user.get("/no/such/page"), http.StatusNotFound, "Not Found")
+	expectAPIError(t, user.json("GET", "/api/v1/nope", nil), http.StatusNotFound, "not_found")
+	res := user.do(http.MethodDelete, "/cart", "", nil)
 	expectHTML(t, res, http.StatusMethodNotAllowed)
 	if res.Header.Get("Allow") == "" {
 		t.Error("405 without an Allow header")
 	}
+
+	for _, path := range []string{"/no/such/page", "/admin/users"} {
+		res := visitor.get(path)
+		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape(path) {
+			t.Errorf("visitor GET %s: %d to %q, want 303 to the login page", path, res.StatusCode, loc)
+		}
+	}
+	if res := visitor.do(http.MethodDelete, "/cart", "", nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("visitor DELETE /cart: %d, want 303 to the login page", res.StatusCode)
+	}
+	expectAPIError(t, visitor.json("GET", "/api/v1/nope", nil), http.StatusUnauthorized, "unauthenticated")
+	expectAPIError(t, visitor.json("PATCH", "/api/v1/cart", nil), http.StatusUnauthorized, "unauthenticated")
+	expectHTML(t, visitor.get("/static/nope.css"), http.StatusNotFound)
+	if res := visitor.do(http.MethodPut, "/login", "", nil); res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("visitor PUT /login: %d, want 405", res.StatusCode)
+	}
+	expectAPIError(t, visitor.json("GET", "/api/v1/session", nil), http.StatusMethodNotAllowed, "method_not_allowed")
 }
 
 func addMug(t *testing.T, c *client) {

@@ -183,13 +183,16 @@ func TestSessionCookieAttributes(t *testing.T) {
 }
 
 // No directory listing, no source or template, no debug or profiling
-// endpoint on the main listener: for visitors and users alike. A path that
-// is not in canonical form (dot segments) may first be redirected to its
-// canonical form, as net/http does; that must then be a 404 too.
+// endpoint on the main listener. A signed-in user gets 404; a visitor gets
+// 404 under /static/ and is sent to sign in anywhere else, as from every
+// page that is not public. A path that is not in canonical form (dot
+// segments) may first be redirected to its canonical form, as net/http
+// does; that must then answer the same.
 func TestNoListingsOrDebugEndpoints(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	for _, c := range []*client{a.visitor(), a.admin()} {
+		signedIn := c.token() != ""
 		for _, path := range []string{
 			"/static/", "/static", "/static/.", "/static/..%2fweb.go", "/static/%2e%2e/web.go",
 			"/static/templates", "/templates/login.html", "/static/../go.mod",
@@ -197,12 +200,18 @@ func TestNoListingsOrDebugEndpoints(t *testing.T) {
 			"/debug/vars", "/metrics", "/.git/config", "/sesame.db",
 		} {
 			res := c.get(path)
-			if loc := res.Header.Get("Location"); res.StatusCode/100 == 3 && strings.HasPrefix(loc, "/") {
+			loc := res.Header.Get("Location")
+			if res.StatusCode/100 == 3 && strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "/login") {
 				res = c.get(loc)
+				loc = res.Header.Get("Location")
 			}
 			b := body(res)
-			if res.StatusCode != http.StatusNotFound {
-				t.Errorf("GET %s: %d, want 404: %.200s", path, res.StatusCode, b)
+			switch {
+			case res.StatusCode == http.StatusNotFound:
+			case !signedIn && res.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/login?next="):
+			default:
+				t.Errorf("GET %s (signed in: %v): %d %q, want 404 or, for a visitor, 303 to /login: %.200s",
+					path, signedIn, res.StatusCode, loc, b)
 			}
 		}
 	}

@@ -173,9 +173,16 @@ func (h *Handler) routes() {
 
 // noRoute answers a request that no route matched (the mux sends it here,
 // through the catch-all "/"), in the shape of the front end its path
-// belongs to: 405 with an Allow header where the path has routes for other
-// methods, else 404. Only this rare path pays for looking again.
+// belongs to. A visitor who is not signed in is sent to sign in, as on
+// every page that is not public (CONTRACT §3), so that probing tells them
+// nothing of what exists; others get 405 with an Allow header where the
+// path has routes for other methods, else 404. Only this rare path pays
+// for looking again.
 func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
+	if sesame.ActorFrom(r.Context()).User == nil && !public(r.URL.Path) {
+		h.fail(w, r, sesame.ErrUnauthenticated)
+		return
+	}
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if m != r.Method && h.pattern(m, r.URL.Path) != "" {
@@ -188,6 +195,16 @@ func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	h.fail(w, r, errMethodNotAllowed)
+}
+
+// public reports whether path is one a visitor may reach without signing
+// in (CONTRACT §3), by some method.
+func public(path string) bool {
+	switch path {
+	case "/", "/login", "/healthz", "/readyz", "/api/v1/session":
+		return true
+	}
+	return strings.HasPrefix(path, "/static/")
 }
 
 // pattern returns the pattern of the route of a request with method and
