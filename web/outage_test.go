@@ -56,6 +56,12 @@ func TestDataStoreOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if res := user.get("/healthz"); res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz with a session cookie: %d, want 200: the process is alive", res.StatusCode)
+	}
+	if res := user.get("/readyz"); res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with a session cookie: %d, want 503", res.StatusCode)
+	}
 	for _, tc := range []struct {
 		name string
 		do   func() *http.Response

@@ -10,6 +10,7 @@
 // request log, the client's address, the session (loaded once), the
 // signed-in user, the cross-origin check for unsafe methods, the body limit,
 // and finally the route, whose handler asks the services, which authorize.
+// Only the probes, /healthz and /readyz, skip the session and the user.
 package web
 
 import (
@@ -60,9 +61,10 @@ type Handler struct {
 	clientIP func(r *http.Request) string
 	log      *slog.Logger
 
-	pages *pages
-	mux   *http.ServeMux
-	chain http.Handler
+	pages  *pages
+	mux    *http.ServeMux
+	chain  http.Handler // every request but the probes
+	probes http.Handler // /healthz and /readyz
 }
 
 // New returns the Handler for cfg. It parses every template now, so that a
@@ -101,6 +103,10 @@ func New(cfg Config) (*Handler, error) {
 	h.sessions = session.New(cfg.SessionStore, sc)
 	h.routes()
 	h.chain = h.middleware(h.mux)
+	// The probes skip the session and the user: they answer for the process
+	// and its stores, so a cookie a load balancer happens to send must
+	// neither make liveness depend on the database nor write to it.
+	h.probes = securityHeaders(h.recoverPanics(h.mux))
 	return h, nil
 }
 
@@ -109,6 +115,10 @@ func (h *Handler) Sessions() *session.Manager { return h.sessions }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		h.probes.ServeHTTP(w, r)
+		return
+	}
 	h.chain.ServeHTTP(w, r)
 }
 
