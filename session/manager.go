@@ -27,8 +27,9 @@ type Config struct {
 	// default 12 hours.
 	Lifetime time.Duration
 	// TouchInterval is how stale the stored last-seen time may become
-	// before a request writes it; default 1 minute. A session may therefore
-	// idle out up to TouchInterval early, never late.
+	// before a request writes it; default a twentieth of IdleTimeout, at
+	// most 1 minute, and never more than half of IdleTimeout. A session may
+	// therefore idle out up to TouchInterval early, never late.
 	TouchInterval time.Duration
 
 	// ClientIP returns the address recorded for a new session; default the
@@ -60,7 +61,9 @@ func New(store Store, cfg Config) *Manager {
 	cfg.CookieName = cmp.Or(cfg.CookieName, "sesame_session")
 	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, 30*time.Minute)
 	cfg.Lifetime = cmp.Or(cfg.Lifetime, 12*time.Hour)
-	cfg.TouchInterval = cmp.Or(cfg.TouchInterval, time.Minute)
+	// A fixed minute would turn a short idle timeout into a fixed lifetime:
+	// uses within it would never be written down.
+	cfg.TouchInterval = min(cmp.Or(cfg.TouchInterval, min(time.Minute, cfg.IdleTimeout/20)), cfg.IdleTimeout/2)
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = remoteHost
 	}

@@ -159,6 +159,26 @@ func TestAbsoluteLifetime(t *testing.T) {
 	}
 }
 
+// TestShortIdleTimeout: however short the idle timeout, use within it keeps
+// the session alive, because the default touch interval shrinks with it.
+func TestShortIdleTimeout(t *testing.T) {
+	for _, idle := range []time.Duration{3 * time.Second, 30 * time.Second, 2 * time.Minute} {
+		hs := newHarness(t, session.Config{IdleTimeout: idle, Lifetime: time.Hour})
+		token := hs.login()
+		step := idle * 2 / 3
+		for i := range 10 {
+			hs.clock.Advance(step)
+			if got := hs.who(token); got != "alice" {
+				t.Fatalf("idle %v: use %d, %v after the last one: %q, want alice", idle, i+1, step, got)
+			}
+		}
+		hs.clock.Advance(idle)
+		if got := hs.who(token); got != "anonymous" {
+			t.Errorf("idle %v: unused for %v: %q, want anonymous", idle, idle, got)
+		}
+	}
+}
+
 // TestTouchInterval shows that renewal writes the store at most once per
 // TouchInterval, and that the idle deadline never passes the absolute one.
 func TestTouchInterval(t *testing.T) {
