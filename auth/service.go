@@ -137,11 +137,11 @@ func (s *Service) Login(ctx context.Context, username, password string) (*sesame
 // checkThrottle refuses with a *sesame.RateLimitError when the counters of
 // key and ip say so.
 func (s *Service) checkThrottle(ctx context.Context, key, ip string, now time.Time) error {
-	t, err := s.store.Throttle(ctx, key, ip)
+	t, err := s.store.LoginFailures(ctx, key, ip)
 	if err != nil {
 		return fmt.Errorf("auth: read throttle: %w", err)
 	}
-	if wait := t.retryAfter(now); wait > 0 {
+	if wait := retryAfter(t, now); wait > 0 {
 		return &sesame.RateLimitError{RetryAfter: wait}
 	}
 	return nil

@@ -86,9 +86,9 @@ func (e *env) trail(t *testing.T, u *sesame.User) []sesame.Event {
 	return events
 }
 
-func (e *env) throttle(t *testing.T, username, ip string) auth.Throttle {
+func (e *env) throttle(t *testing.T, username, ip string) sesame.LoginFailures {
 	t.Helper()
-	th, err := e.db.Throttle(context.Background(), username, ip)
+	th, err := e.db.LoginFailures(context.Background(), username, ip)
 	if err != nil {
 		t.Fatal(err)
 	}

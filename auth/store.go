@@ -19,8 +19,8 @@ type Store interface {
 	// SetPasswordHash replaces the stored hash of user id.
 	SetPasswordHash(ctx context.Context, id int64, hash string) error
 
-	// Throttle returns the failed-login counters for username and ip.
-	Throttle(ctx context.Context, username, ip string) (Throttle, error)
+	// LoginFailures returns the failed-login counters for username and ip.
+	LoginFailures(ctx context.Context, username, ip string) (sesame.LoginFailures, error)
 	// RecordLoginFailure atomically counts one more failure for username and
 	// for ip. The ip counter counts within a fixed window that opens at the
 	// first failure and lasts window; a failure after the window opens a new
@@ -28,12 +28,4 @@ type Store interface {
 	RecordLoginFailure(ctx context.Context, username, ip string, now time.Time, window time.Duration) error
 	// ResetLoginFailures forgets the failures of username (not of its ip).
 	ResetLoginFailures(ctx context.Context, username string) error
-}
-
-// Throttle is the state that login throttling decides from.
-type Throttle struct {
-	UserFailures    int       // consecutive failures for the username
-	UserLastFailure time.Time // time of the latest of them
-	IPFailures      int       // failures from the address in its window
-	IPWindowStart   time.Time // when that window opened
 }

@@ -56,7 +56,7 @@ func lockDelay(failures int) time.Duration {
 // Retry-After is not refused again at once. The wait is rounded up to whole
 // seconds and is at least one, because Retry-After carries whole seconds
 // and "0" would invite an immediate retry that is still refused.
-func (t Throttle) retryAfter(now time.Time) time.Duration {
+func retryAfter(t sesame.LoginFailures, now time.Time) time.Duration {
 	var wait time.Duration
 	if t.IPFailures >= IPMaxFailures {
 		wait = max(wait, t.IPWindowStart.Add(IPWindow).Sub(now))

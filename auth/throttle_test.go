@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sesamehq/sesame"
 )
 
 func TestLockDelay(t *testing.T) {
@@ -37,27 +39,27 @@ func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
 		name string
-		t    Throttle
+		t    sesame.LoginFailures
 		want time.Duration
 	}{
-		{"no failures", Throttle{}, 0},
-		{"4 user failures", Throttle{UserFailures: 4, UserLastFailure: now}, 0},
-		{"5 user failures just now", Throttle{UserFailures: 5, UserLastFailure: now}, time.Second},
-		{"5 user failures, lock over", Throttle{UserFailures: 5, UserLastFailure: now.Add(-time.Second)}, 0},
-		{"6 user failures 1s ago", Throttle{UserFailures: 6, UserLastFailure: now.Add(-time.Second)}, time.Second},
-		{"rounded up", Throttle{UserFailures: 7, UserLastFailure: now.Add(-1500 * time.Millisecond)}, 3 * time.Second},
-		{"under a second is one", Throttle{UserFailures: 5, UserLastFailure: now.Add(-999 * time.Millisecond)}, time.Second},
-		{"capped", Throttle{UserFailures: 50, UserLastFailure: now}, 15 * time.Minute},
-		{"19 ip failures", Throttle{IPFailures: 19, IPWindowStart: now}, 0},
-		{"20 ip failures", Throttle{IPFailures: 20, IPWindowStart: now.Add(-20 * time.Second)}, 40 * time.Second},
-		{"20 ip failures, window over", Throttle{IPFailures: 20, IPWindowStart: now.Add(-time.Minute)}, 0},
-		{"both: the longer", Throttle{
+		{"no failures", sesame.LoginFailures{}, 0},
+		{"4 user failures", sesame.LoginFailures{UserFailures: 4, UserLastFailure: now}, 0},
+		{"5 user failures just now", sesame.LoginFailures{UserFailures: 5, UserLastFailure: now}, time.Second},
+		{"5 user failures, lock over", sesame.LoginFailures{UserFailures: 5, UserLastFailure: now.Add(-time.Second)}, 0},
+		{"6 user failures 1s ago", sesame.LoginFailures{UserFailures: 6, UserLastFailure: now.Add(-time.Second)}, time.Second},
+		{"rounded up", sesame.LoginFailures{UserFailures: 7, UserLastFailure: now.Add(-1500 * time.Millisecond)}, 3 * time.Second},
+		{"under a second is one", sesame.LoginFailures{UserFailures: 5, UserLastFailure: now.Add(-999 * time.Millisecond)}, time.Second},
+		{"capped", sesame.LoginFailures{UserFailures: 50, UserLastFailure: now}, 15 * time.Minute},
+		{"19 ip failures", sesame.LoginFailures{IPFailures: 19, IPWindowStart: now}, 0},
+		{"20 ip failures", sesame.LoginFailures{IPFailures: 20, IPWindowStart: now.Add(-20 * time.Second)}, 40 * time.Second},
+		{"20 ip failures, window over", sesame.LoginFailures{IPFailures: 20, IPWindowStart: now.Add(-time.Minute)}, 0},
+		{"both: the longer", sesame.LoginFailures{
 			UserFailures: 6, UserLastFailure: now,
 			IPFailures: 25, IPWindowStart: now.Add(-50 * time.Second),
 		}, 10 * time.Second},
 	}
 	for _, tt := range tests {
-		if got := tt.t.retryAfter(now); got != tt.want {
+		if got := retryAfter(tt.t, now); got != tt.want {
 			t.Errorf("%s: retryAfter = %v; want %v", tt.name, got, tt.want)
 		}
 	}

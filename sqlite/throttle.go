@@ -5,14 +5,14 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame"
 )
 
-// Throttle returns the failed-login counters for username (in any case) and
+// LoginFailures returns the failed-login counters for username (in any case) and
 // ip; a name or address without failures has zero counters. It returns the
 // ip window as stored, even when it has ended: deciding that is the
 // caller's, which knows the window and the time.
-func (db *DB) Throttle(ctx context.Context, username, ip string) (auth.Throttle, error) {
+func (db *DB) LoginFailures(ctx context.Context, username, ip string) (sesame.LoginFailures, error) {
 	// NULL where there is no row: no failures.
 	var userFailures, last, ipFailures, windowStart sql.NullInt64
 	// One statement, so both counters come from the same moment.
@@ -25,9 +25,9 @@ func (db *DB) Throttle(ctx context.Context, username, ip string) (auth.Throttle,
 		username, ip).Scan(
 		&userFailures, &last, &ipFailures, &windowStart)
 	if err != nil {
-		return auth.Throttle{}, db.wrap("throttle", err)
+		return sesame.LoginFailures{}, db.wrap("login failures", err)
 	}
-	t := auth.Throttle{UserFailures: int(userFailures.Int64), IPFailures: int(ipFailures.Int64)}
+	t := sesame.LoginFailures{UserFailures: int(userFailures.Int64), IPFailures: int(ipFailures.Int64)}
 	if last.Valid {
 		t.UserLastFailure = fromMillis(last.Int64)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame"
 )
 
 func TestThrottleCounters(t *testing.T) {
@@ -15,9 +15,9 @@ func TestThrottleCounters(t *testing.T) {
 	const window = time.Minute
 	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-	throttle := func(username, ip string) auth.Throttle {
+	throttle := func(username, ip string) sesame.LoginFailures {
 		t.Helper()
-		th, err := db.Throttle(ctx, username, ip)
+		th, err := db.LoginFailures(ctx, username, ip)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +30,7 @@ func TestThrottleCounters(t *testing.T) {
 		}
 	}
 
-	if got := throttle("alice", "10.0.0.1"); got != (auth.Throttle{}) {
+	if got := throttle("alice", "10.0.0.1"); got != (sesame.LoginFailures{}) {
 		t.Fatalf("no failures: %+v, want zeros", got)
 	}
 
@@ -43,17 +43,17 @@ func TestThrottleCounters(t *testing.T) {
 		name     string
 		username string
 		ip       string
-		want     auth.Throttle
+		want     sesame.LoginFailures
 	}{
-		{"alice from .1", "alice", "10.0.0.1", auth.Throttle{
+		{"alice from .1", "alice", "10.0.0.1", sesame.LoginFailures{
 			UserFailures: 2, UserLastFailure: t0.Add(10 * time.Second),
 			IPFailures: 3, IPWindowStart: t0,
 		}},
-		{"Alice in another case", "Alice", "10.0.0.2", auth.Throttle{
+		{"Alice in another case", "Alice", "10.0.0.2", sesame.LoginFailures{
 			UserFailures: 2, UserLastFailure: t0.Add(10 * time.Second),
 			IPFailures: 1, IPWindowStart: t0.Add(30 * time.Second),
 		}},
-		{"unknown pair", "carol", "10.0.0.3", auth.Throttle{}},
+		{"unknown pair", "carol", "10.0.0.3", sesame.LoginFailures{}},
 	}
 	for _, tc := range steps {
 		if got := throttle(tc.username, tc.ip); got != tc.want {
@@ -102,7 +102,7 @@ func TestRecordLoginFailureIsAtomic(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	got, err := db.Throttle(ctx, "alice", "10.0.0.9")
+	got, err := db.LoginFailures(ctx, "alice", "10.0.0.9")
 	if err != nil {
 		t.Fatal(err)
 	}
