@@ -20,9 +20,14 @@ import (
 // *sesame.InvalidError naming "current_password" when it is wrong and/or
 // "new_password" when the policy (CheckNewPassword) refuses next or it
 // equals current; nil once the new hash is stored. Success and failure are
-// audited as password.change. The HTTP layer then rotates the session id
-// and ends the user's other sessions (CONTRACT §6).
-func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+// audited as password.change.
+//
+// beforeStore, when not nil, runs once every check has passed and just
+// before the new hash is stored; if it fails, the password stays as it was.
+// The HTTP layer ends the user's other sessions there (CONTRACT §6), so a
+// failure cannot leave a new password beside an old session that whoever
+// knew the old password may hold.
+func (s *Service) ChangePassword(ctx context.Context, current, next string, beforeStore func(context.Context) error) error {
 	a := sesame.ActorFrom(ctx)
 	if a.User == nil {
 		return sesame.ErrUnauthenticated
@@ -72,6 +77,11 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	hash, err := s.params.Hash(next)
 	if err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
+	}
+	if beforeStore != nil {
+		if err := beforeStore(ctx); err != nil {
+			return fmt.Errorf("auth: change password: %w", err)
+		}
 	}
 	if err := s.store.SetPasswordHash(ctx, user.ID, hash); err != nil {
 		return fmt.Errorf("auth: change password: %w", err)

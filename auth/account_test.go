@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func TestChangePassword(t *testing.T) {
 			e := newEnv(t, cheap)
 			alice := e.user(t, "alice", current, cheap, "customer")
 			ctx := as(alice, "pub-1", "192.0.2.1")
-			err := e.svc.ChangePassword(ctx, tt.current, tt.next)
+			err := e.svc.ChangePassword(ctx, tt.current, tt.next, nil)
 
 			wantPassword := current
 			outcome := sesame.OutcomeFailure
@@ -83,7 +84,7 @@ func TestChangePassword(t *testing.T) {
 
 func TestChangePasswordUnauthenticated(t *testing.T) {
 	e := newEnv(t, cheap)
-	if err := e.svc.ChangePassword(from("192.0.2.1"), "a", "b"); err != sesame.ErrUnauthenticated {
+	if err := e.svc.ChangePassword(from("192.0.2.1"), "a", "b", nil); err != sesame.ErrUnauthenticated {
 		t.Errorf("ChangePassword without a user = %v; want ErrUnauthenticated", err)
 	}
 }
@@ -96,7 +97,7 @@ func TestChangePasswordThrottled(t *testing.T) {
 	// Guessing through a stolen session is throttled like guessing at login,
 	// and the two share one counter.
 	for range 3 {
-		if err := e.svc.ChangePassword(ctx, "guess", "a brand new passphrase"); err == nil {
+		if err := e.svc.ChangePassword(ctx, "guess", "a brand new passphrase", nil); err == nil {
 			t.Fatal("wrong current password accepted")
 		}
 	}
@@ -105,13 +106,13 @@ func TestChangePasswordThrottled(t *testing.T) {
 			t.Fatalf("Login: %v", err)
 		}
 	}
-	err := e.svc.ChangePassword(ctx, current, "a brand new passphrase")
+	err := e.svc.ChangePassword(ctx, current, "a brand new passphrase", nil)
 	wantRateLimited(t, err, time.Second)
 	if th := e.throttle(t, "alice", ""); th.UserFailures != 5 {
 		t.Errorf("failures = %d; want 5 (the refusal is not counted)", th.UserFailures)
 	}
 	e.clock.Advance(time.Second)
-	if err := e.svc.ChangePassword(ctx, current, "a brand new passphrase"); err != nil {
+	if err := e.svc.ChangePassword(ctx, current, "a brand new passphrase", nil); err != nil {
 		t.Fatalf("ChangePassword after the lock: %v", err)
 	}
 	// The proof of the password reset the counter.
@@ -120,5 +121,33 @@ func TestChangePasswordThrottled(t *testing.T) {
 	}
 	if _, err := e.svc.Login(from("192.0.2.2"), "alice", "a brand new passphrase"); err != nil {
 		t.Errorf("login with the new password: %v", err)
+	}
+}
+
+// TestChangePasswordBeforeStore: the hook runs only once every check has
+// passed, and when it fails the old password still works and the new one
+// does not: a change is all or nothing.
+func TestChangePasswordBeforeStore(t *testing.T) {
+	e := newEnv(t, cheap)
+	const current, next = "correct horse battery", "a brand new passphrase"
+	alice := e.user(t, "alice", current, cheap, "customer")
+	ctx := as(alice, "pub-1", "192.0.2.1")
+	calls := 0
+	failing := func(context.Context) error { calls++; return errors.New("session store down") }
+
+	if err := e.svc.ChangePassword(ctx, "wrong guess", next, failing); err == nil || calls != 0 {
+		t.Fatalf("wrong current password: err %v, hook called %d times; want a refusal before the hook", err, calls)
+	}
+	if err := e.svc.ChangePassword(ctx, current, "short", failing); err == nil || calls != 0 {
+		t.Fatalf("refused new password: err %v, hook called %d times; want a refusal before the hook", err, calls)
+	}
+	if err := e.svc.ChangePassword(ctx, current, next, failing); err == nil || calls != 1 {
+		t.Fatalf("failing hook: err %v after %d calls; want the hook's error", err, calls)
+	}
+	if _, err := e.svc.Login(from("192.0.2.2"), "alice", current); err != nil {
+		t.Errorf("the old password stopped working after a failed change: %v", err)
+	}
+	if _, err := e.svc.Login(from("192.0.2.2"), "alice", next); err == nil {
+		t.Error("the new password was stored although the hook failed")
 	}
 }

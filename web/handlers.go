@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -158,24 +159,35 @@ func (h *Handler) listSessions(r *http.Request, p sesame.Page) ([]session.Sessio
 	return list, strconv.FormatInt(last.CreatedAt.UnixNano(), 10) + "." + last.ID, nil
 }
 
-// changePasswordAndRotate changes the signed-in user's password, then gives this
+// changePasswordAndRotate changes the signed-in user's password, gives this
 // session a new id and ends every other session of the user: whoever knew
-// the old password, or held another session, is out.
+// the old password, or held another session, is out. The other sessions end
+// before the new password is stored, so that if that fails the password
+// stays as it was; and once more after, for any session begun with the old
+// password in between.
 func (h *Handler) changePasswordAndRotate(w http.ResponseWriter, r *http.Request, current, next string) error {
-	if err := h.auth.ChangePassword(r.Context(), current, next); err != nil {
+	a := sesame.ActorFrom(r.Context())
+	userID := strconv.FormatInt(a.User.ID, 10)
+	var ended int
+	endOthers := func(ctx context.Context) error {
+		n, err := h.sessions.RevokeAll(ctx, userID, a.SessionID)
+		ended += n
+		return err
+	}
+	if err := h.auth.ChangePassword(r.Context(), current, next, endOthers); err != nil {
 		return err
 	}
 	s, err := h.sessions.Renew(w, r)
 	if err != nil {
 		return err
 	}
-	n, err := h.sessions.RevokeAll(r.Context(), s.UserID, s.ID)
+	n, err := h.sessions.RevokeAll(r.Context(), userID, s.ID)
 	if err != nil {
 		return err
 	}
 	// Sessions ended here are revoked like any other (CONTRACT §6, audit).
 	h.audit.Record(r.Context(), sesame.Event{Action: sesame.ActionSessionRevoke,
-		Outcome: sesame.OutcomeSuccess, Detail: fmt.Sprintf("%d other sessions, on password change", n)})
+		Outcome: sesame.OutcomeSuccess, Detail: fmt.Sprintf("%d other sessions, on password change", ended+n)})
 	return nil
 }
 
