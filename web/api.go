@@ -11,6 +11,21 @@ import (
 // The JSON shapes of CONTRACT §5. Times are RFC 3339 in UTC; lists are never
 // null.
 
+// jsonTime renders a time as RFC 3339 in UTC with exactly milliseconds, the
+// precision the stores keep: a time is written the same way whether it was
+// just made (nanoseconds) or read back, so one answer equals the next.
+type jsonTime time.Time
+
+const jsonTimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// MarshalJSON implements json.Marshaler.
+func (t jsonTime) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, len(jsonTimeLayout)+2)
+	b = append(b, '"')
+	b = time.Time(t).UTC().AppendFormat(b, jsonTimeLayout)
+	return append(b, '"'), nil
+}
+
 type userJSON struct {
 	ID          int64               `json:"id"`
 	Username    string              `json:"username"`
@@ -19,14 +34,14 @@ type userJSON struct {
 }
 
 type sessionJSON struct {
-	ID            string    `json:"id"`
-	CreatedAt     time.Time `json:"created_at"`
-	LastSeenAt    time.Time `json:"last_seen_at"`
-	IdleExpiresAt time.Time `json:"idle_expires_at"`
-	ExpiresAt     time.Time `json:"expires_at"`
-	IP            string    `json:"ip"`
-	UserAgent     string    `json:"user_agent"`
-	Current       bool      `json:"current"`
+	ID            string   `json:"id"`
+	CreatedAt     jsonTime `json:"created_at"`
+	LastSeenAt    jsonTime `json:"last_seen_at"`
+	IdleExpiresAt jsonTime `json:"idle_expires_at"`
+	ExpiresAt     jsonTime `json:"expires_at"`
+	IP            string   `json:"ip"`
+	UserAgent     string   `json:"user_agent"`
+	Current       bool     `json:"current"`
 }
 
 type meJSON struct {
@@ -59,12 +74,12 @@ type cartJSON struct {
 type orderJSON struct {
 	ID         int64      `json:"id"`
 	TotalCents int64      `json:"total_cents"`
-	CreatedAt  time.Time  `json:"created_at"`
+	CreatedAt  jsonTime   `json:"created_at"`
 	Items      []lineJSON `json:"items"`
 }
 
 type eventJSON struct {
-	Time      time.Time      `json:"time"`
+	Time      jsonTime       `json:"time"`
 	Action    sesame.Action  `json:"action"`
 	Outcome   sesame.Outcome `json:"outcome"`
 	SessionID string         `json:"session_id"`
@@ -79,8 +94,8 @@ func toUser(u *sesame.User) userJSON {
 }
 
 func toSession(s session.Session, current bool) sessionJSON {
-	return sessionJSON{ID: s.ID, CreatedAt: s.CreatedAt.UTC(), LastSeenAt: s.LastSeenAt.UTC(),
-		IdleExpiresAt: s.IdleExpiresAt.UTC(), ExpiresAt: s.ExpiresAt.UTC(),
+	return sessionJSON{ID: s.ID, CreatedAt: jsonTime(s.CreatedAt), LastSeenAt: jsonTime(s.LastSeenAt),
+		IdleExpiresAt: jsonTime(s.IdleExpiresAt), ExpiresAt: jsonTime(s.ExpiresAt),
 		IP: s.IP, UserAgent: s.UserAgent, Current: current}
 }
 
@@ -103,7 +118,7 @@ func toCart(c sesame.Cart) cartJSON {
 }
 
 func toOrder(o *sesame.Order) orderJSON {
-	return orderJSON{ID: o.ID, TotalCents: o.TotalCents, CreatedAt: o.CreatedAt.UTC(), Items: toLines(o.Items)}
+	return orderJSON{ID: o.ID, TotalCents: o.TotalCents, CreatedAt: jsonTime(o.CreatedAt), Items: toLines(o.Items)}
 }
 
 func nonNil[T any](s []T) []T {
@@ -366,7 +381,7 @@ func (h *Handler) apiActivity(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]eventJSON, len(events))
 	for i, e := range events {
-		out[i] = eventJSON{Time: e.Time.UTC(), Action: e.Action, Outcome: e.Outcome,
+		out[i] = eventJSON{Time: jsonTime(e.Time), Action: e.Action, Outcome: e.Outcome,
 			SessionID: e.SessionID, IP: e.IP, UserAgent: e.UserAgent, Detail: e.Detail}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": out, "next_cursor": cursor(next)})
