@@ -32,7 +32,7 @@ func (s *Service) Checkout(ctx context.Context, idempotencyKey string) (*sesame.
 		return nil, sesame.Invalid("Idempotency-Key",
 			fmt.Sprintf("must be 1 to %d printable ASCII characters", MaxIdempotencyKeyLen))
 	}
-	o, err := s.store.Checkout(ctx, u.ID, idempotencyKey, s.now().UTC())
+	o, placed, err := s.store.Checkout(ctx, u.ID, idempotencyKey, s.now().UTC())
 	if err != nil {
 		if errors.Is(err, sesame.ErrConflict) {
 			s.log.Record(ctx, sesame.Event{
@@ -43,10 +43,16 @@ func (s *Service) Checkout(ctx context.Context, idempotencyKey string) (*sesame.
 		}
 		return nil, fmt.Errorf("shop: checkout: %w", err)
 	}
+	detail := fmt.Sprintf("order %d, total %d cents", o.ID, o.TotalCents)
+	if !placed {
+		// A retry of a checkout already made: the trail must not read as a
+		// second purchase.
+		detail = fmt.Sprintf("order %d answered again for a repeated Idempotency-Key; nothing sold", o.ID)
+	}
 	s.log.Record(ctx, sesame.Event{
 		Action:  sesame.ActionCheckout,
 		Outcome: sesame.OutcomeSuccess,
-		Detail:  fmt.Sprintf("order %d, total %d cents", o.ID, o.TotalCents),
+		Detail:  detail,
 	})
 	return o, nil
 }

@@ -49,6 +49,10 @@ func TestCheckout(t *testing.T) {
 	if err != nil || again.ID != o.ID {
 		t.Fatalf("Checkout(same key) = %+v, %v; want order %d", again, err, o.ID)
 	}
+	if ev := e.lastEvent(t, e.priv); ev.Action != sesame.ActionCheckout ||
+		!strings.Contains(ev.Detail, "repeated Idempotency-Key; nothing sold") {
+		t.Errorf("the repeated checkout is audited as %+v, which reads like a second purchase", ev)
+	}
 	if p, err := e.shop.Product(ctx, e.widget.ID); err != nil || p.Stock != 8 {
 		t.Errorf("widget stock = %+v, %v; want 8", p, err)
 	}

@@ -28,11 +28,12 @@ type Store interface {
 
 	// Checkout turns the cart of userID into an order, all or nothing: it
 	// takes the stock of every line (never below zero), writes the order and
-	// its lines at today's prices and empties the cart. A non-empty
-	// idempotencyKey that userID used before returns that earlier order and
-	// changes nothing. An empty cart is sesame.ErrEmptyCart; short stock is a
-	// *sesame.StockError naming every short line.
-	Checkout(ctx context.Context, userID int64, idempotencyKey string, now time.Time) (*sesame.Order, error)
+	// its lines at today's prices and empties the cart; placed is true. A
+	// non-empty idempotencyKey that userID used before returns that earlier
+	// order with placed false, and changes nothing. An empty cart is
+	// sesame.ErrEmptyCart; short stock is a *sesame.StockError naming every
+	// short line.
+	Checkout(ctx context.Context, userID int64, idempotencyKey string, now time.Time) (order *sesame.Order, placed bool, err error)
 	// Orders returns one page of the orders of userID, newest first, and the
 	// cursor of the next page ("" on the last).
 	Orders(ctx context.Context, userID int64, page sesame.Page) ([]sesame.Order, string, error)

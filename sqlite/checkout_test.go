@@ -22,7 +22,7 @@ func TestCheckout(t *testing.T) {
 	addToCart(t, db, u.ID, b.ID, 2)
 	addToCart(t, db, u.ID, a.ID, 3)
 
-	o, err := db.Checkout(ctx, u.ID, "", now)
+	o, _, err := db.Checkout(ctx, u.ID, "", now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestCheckoutEmptyCart(t *testing.T) {
 	db := newDB(t)
 	u := addUser(t, db, "privileged")
 	for _, key := range []string{"", "key"} {
-		o, err := db.Checkout(context.Background(), u.ID, key, now)
+		o, _, err := db.Checkout(context.Background(), u.ID, key, now)
 		if !errors.Is(err, sesame.ErrEmptyCart) || o != nil {
 			t.Errorf("key %q: Checkout = %+v, %v; want ErrEmptyCart", key, o, err)
 		}
@@ -94,7 +94,7 @@ func TestCheckoutShortStockChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	o, err := db.Checkout(ctx, u.ID, "key", now)
+	o, _, err := db.Checkout(ctx, u.ID, "key", now)
 	var stock *sesame.StockError
 	if !errors.As(err, &stock) || o != nil {
 		t.Fatalf("Checkout = %+v, %v; want a *StockError", o, err)
@@ -129,7 +129,7 @@ func TestCheckoutShortStockChangesNothing(t *testing.T) {
 	if err := db.SetCartQuantity(ctx, u.ID, none.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Checkout(ctx, u.ID, "key", now); err != nil {
+	if _, _, err := db.Checkout(ctx, u.ID, "key", now); err != nil {
 		t.Errorf("checkout after fixing the cart: %v", err)
 	}
 }
@@ -142,16 +142,19 @@ func TestCheckoutIdempotencyKey(t *testing.T) {
 	p := addProduct(t, db, 100, 10)
 	addToCart(t, db, u.ID, p.ID, 2)
 
-	first, err := db.Checkout(ctx, u.ID, "key-1", now)
-	if err != nil {
-		t.Fatal(err)
+	first, placed, err := db.Checkout(ctx, u.ID, "key-1", now)
+	if err != nil || !placed {
+		t.Fatalf("first checkout: placed %v, %v", placed, err)
 	}
 	// Even with something new in the cart, the same key answers the same
 	// order and sells nothing more.
 	addToCart(t, db, u.ID, p.ID, 1)
-	again, err := db.Checkout(ctx, u.ID, "key-1", now.Add(time.Hour))
+	again, placed, err := db.Checkout(ctx, u.ID, "key-1", now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if placed {
+		t.Error("the repeated key says it placed an order")
 	}
 	if !reflect.DeepEqual(again, first) {
 		t.Errorf("same key: %+v, want the first order %+v", again, first)
@@ -165,12 +168,12 @@ func TestCheckoutIdempotencyKey(t *testing.T) {
 
 	// Keys belong to a user: another user's same key is a new order.
 	addToCart(t, db, other.ID, p.ID, 1)
-	theirs, err := db.Checkout(ctx, other.ID, "key-1", now)
+	theirs, _, err := db.Checkout(ctx, other.ID, "key-1", now)
 	if err != nil || theirs.ID == first.ID || theirs.UserID != other.ID {
 		t.Errorf("another user's key: %+v, %v", theirs, err)
 	}
 	// A new key, or none, is a new order.
-	second, err := db.Checkout(ctx, u.ID, "key-2", now)
+	second, _, err := db.Checkout(ctx, u.ID, "key-2", now)
 	if err != nil || second.ID == first.ID {
 		t.Errorf("a new key: %+v, %v", second, err)
 	}
@@ -200,7 +203,7 @@ func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 	for _, u := range users {
 		wg.Go(func() {
 			<-start
-			o, err := db.Checkout(ctx, u.ID, "", now)
+			o, _, err := db.Checkout(ctx, u.ID, "", now)
 			var se *sesame.StockError
 			mu.Lock()
 			defer mu.Unlock()
@@ -252,7 +255,7 @@ func TestConcurrentCheckoutsWithOneKey(t *testing.T) {
 	for i := range attempts {
 		wg.Go(func() {
 			<-start
-			o, err := db.Checkout(ctx, u.ID, "retry-me", now)
+			o, _, err := db.Checkout(ctx, u.ID, "retry-me", now)
 			if err != nil {
 				t.Errorf("attempt %d: %v", i, err)
 				return

@@ -15,16 +15,15 @@ import (
 // takes the stock of every line (never below zero), writes the order and
 // its lines at today's prices and empties the cart, or, on any error,
 // changes nothing. A non-empty idempotencyKey that userID used before
-// returns that earlier order unchanged. An empty cart is
+// returns that earlier order unchanged, with placed false. An empty cart is
 // sesame.ErrEmptyCart; short stock is a *sesame.StockError naming every
 // short line.
 //
 // The transaction begins IMMEDIATE, holding the write lock from the first
 // read: two checkouts, in this process or another, run one after the other,
 // so the second sees the stock (and the idempotency key) the first left.
-func (db *DB) Checkout(ctx context.Context, userID int64, idempotencyKey string, now time.Time) (*sesame.Order, error) {
-	var order *sesame.Order
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+func (db *DB) Checkout(ctx context.Context, userID int64, idempotencyKey string, now time.Time) (order *sesame.Order, placed bool, err error) {
+	err = db.transact(ctx, func(tx *sql.Tx) error {
 		if idempotencyKey != "" {
 			o, err := oneOrder(ctx, tx, `o.user_id = ? AND o.idempotency_key = ?`, userID, idempotencyKey)
 			if err == nil {
@@ -36,13 +35,13 @@ func (db *DB) Checkout(ctx context.Context, userID int64, idempotencyKey string,
 			}
 		}
 		o, err := placeOrder(ctx, tx, userID, idempotencyKey, now)
-		order = o
+		order, placed = o, err == nil
 		return err
 	})
 	if err != nil {
-		return nil, db.wrap("checkout", err)
+		return nil, false, db.wrap("checkout", err)
 	}
-	return order, nil
+	return order, placed, nil
 }
 
 // placeOrder does the work of Checkout once no earlier order answers.

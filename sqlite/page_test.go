@@ -58,14 +58,14 @@ func TestOrdersPages(t *testing.T) {
 		if i%2 == 0 { // some orders of two lines
 			addToCart(t, db, u.ID, b.ID, 2)
 		}
-		o, err := db.Checkout(ctx, u.ID, "", now.Add(time.Duration(i)*time.Minute))
+		o, _, err := db.Checkout(ctx, u.ID, "", now.Add(time.Duration(i)*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
 		want = slices.Insert(want, 0, o.ID)
 		// Another user's orders interleave and must not show.
 		addToCart(t, db, other.ID, a.ID, 1)
-		if _, err := db.Checkout(ctx, other.ID, "", now); err != nil {
+		if _, _, err := db.Checkout(ctx, other.ID, "", now); err != nil {
 			t.Fatal(err)
 		}
 	}
