@@ -202,6 +202,11 @@ func TestOpenRedirectThroughNext(t *testing.T) {
 		{"/" + strings.Repeat("a", 10000), "/products"},
 		{"/cart?" + strings.Repeat("x=1&", 2000), "/products"},
 		{"", "/products"},
+		{"/api/v1/me", "/products"}, // not pages
+		{"/healthz", "/products"},
+		{"/login", "/products"},
+		{"/logout", "/products"},
+		{"/static/style.css", "/products"},
 		{"/cart", "/cart"},
 		{"/orders?limit=5", "/orders?limit=5"},
 		{"/account/sessions", "/account/sessions"},

@@ -229,11 +229,15 @@ func (h *Handler) pattern(method, path string) string {
 	return ""
 }
 
-// routable reports whether a GET of path has a page: where a login may send
-// the browser back to.
+// routable reports whether a GET of path shows a page a signed-in user may
+// be sent back to after login: not an API call, a probe, the stylesheet or
+// the sign-in and sign-out pages themselves.
 func (h *Handler) routable(path string) bool {
-	p := h.pattern(http.MethodGet, path)
-	return p != "" && p != "GET /static/{file}"
+	switch h.pattern(http.MethodGet, path) {
+	case "", "GET /static/{file}", "GET /healthz", "GET /readyz", "GET /login", "GET /logout":
+		return false
+	}
+	return !isAPI(&http.Request{URL: &url.URL{Path: path}})
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
