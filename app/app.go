@@ -79,17 +79,25 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	_, statErr := os.Stat(dbPath)
 	newFile := errors.Is(statErr, os.ErrNotExist)
+	seed := (c.Demo == nil && newFile) || (c.Demo != nil && *c.Demo)
+	guarded := !loopback(c.Addr) && !c.AllowDemoOnNetwork
+	if seed && newFile && guarded {
+		// Refuse before the file exists: seeding it first would print the
+		// admin password for a start that then fails, and never again.
+		return fmt.Errorf("refusing to listen on %s: the new demo accounts would have their demo password "+
+			"(start on a loopback address, pass --demo=false, or --allow-demo-on-network)", c.Addr)
+	}
 	if s.db, err = sqlite.Open(ctx, dbPath); err != nil {
 		return err
 	}
 	s.closers = append(s.closers, s.db.Close)
 
-	if seed := c.Demo; (seed == nil && newFile) || (seed != nil && *seed) {
+	if seed {
 		if err := s.seedDemo(ctx); err != nil {
 			return err
 		}
 	}
-	if !loopback(c.Addr) && !c.AllowDemoOnNetwork {
+	if guarded {
 		if name, err := s.demoPasswordInUse(ctx); err != nil {
 			return err
 		} else if name != "" {

@@ -3,7 +3,9 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -35,6 +37,7 @@ func (b *syncBuffer) String() string {
 func TestMainExitStatus(t *testing.T) {
 	seeded := tempDB(t)
 	openServer(t, testConfig(seeded)) // demo data with the demo passwords
+	fresh := tempDB(t)                // never created: refused before it is
 
 	tests := []struct {
 		name       string
@@ -59,6 +62,8 @@ func TestMainExitStatus(t *testing.T) {
 			[]string{"refusing", "demo password", "--allow-demo-on-network"}},
 		{"demo password on the network, from the environment", nil,
 			map[string]string{"SESAME_ADDR": ":0", "SESAME_DB": "sqlite:" + seeded}, 1, nil, []string{"--allow-demo-on-network"}},
+		{"demo data new on the network", []string{"--addr", "0.0.0.0:0", "--db", "sqlite:" + fresh}, nil, 1, nil,
+			[]string{"refusing", "demo password", "--demo=false", "--allow-demo-on-network"}},
 		{"database cannot be opened", []string{"--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "no", "dir", "x.db")},
 			nil, 1, nil, []string{"sesame:"}},
 	}
@@ -79,7 +84,13 @@ func TestMainExitStatus(t *testing.T) {
 					t.Errorf("stderr does not say %q:\n%s", w, &stderr)
 				}
 			}
+			if got != 0 && strings.Contains(stdout.String(), "admin password") {
+				t.Errorf("a start that failed printed the admin password:\n%s", &stdout)
+			}
 		})
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the refused start left a database file behind: %v", err)
 	}
 }
 
