@@ -225,9 +225,11 @@ func formInt(r *http.Request, field string, def int) (int, error) {
 		return def, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, sesame.Invalid(field, "must be a whole number")
 	}
+	// Past the range of int, n is the nearest bound: the service refuses it
+	// and says what the range is.
 	return n, nil
 }
 

@@ -70,19 +70,24 @@ func decodeJSON(r *http.Request, dst any) error {
 	if err != nil {
 		return err // an *http.MaxBytesError answers 413
 	}
-	// encoding/json would match keys without regard to case and say of an
-	// unknown key only in prose; reading the keys first lets us refuse
-	// both, naming the key.
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(body, &keys); err != nil || keys == nil {
+	// encoding/json would match keys without regard to case, say of an
+	// unknown key only in prose and let the last of two equal keys win;
+	// reading the keys first lets us refuse all three, naming the key.
+	keys, err := objectKeys(body)
+	if err != nil {
 		return sesame.Invalid("body", "must be one JSON object")
 	}
 	known := jsonFields(dst)
 	inv := new(sesame.InvalidError)
-	for k := range keys {
-		if !known[k] {
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		switch {
+		case !known[k]:
 			inv.Add(k, "is not a field of this request")
+		case seen[k]:
+			inv.Add(k, "is given more than once")
 		}
+		seen[k] = true
 	}
 	if err := inv.Err(); err != nil {
 		return err
@@ -90,11 +95,39 @@ func decodeJSON(r *http.Request, dst any) error {
 	if err := json.Unmarshal(body, dst); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return sesame.Invalid(typeErr.Field, "must be "+kindName(typeErr.Type))
+			return sesame.Invalid(typeErr.Field, typeReason(typeErr))
 		}
 		return sesame.Invalid("body", "is not valid JSON")
 	}
 	return nil
+}
+
+// objectKeys returns the keys of the JSON object body, in order and with
+// any repeats; an error when body is not exactly one object.
+func objectKeys(body []byte) ([]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not an object")
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, tok.(string)) // inside an object, a key is a string
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("more after the object")
+	}
+	return keys, nil
 }
 
 // jsonFields returns the JSON names of the fields of the struct *dst.
@@ -110,20 +143,24 @@ func jsonFields(dst any) map[string]bool {
 	return names
 }
 
-// kindName says what a JSON value must be, for a client who sent the wrong
-// type.
-func kindName(t reflect.Type) string {
+// typeReason says why a JSON value does not fit its field, for a client
+// who sent the wrong type or a whole number past any sensible range.
+func typeReason(e *json.UnmarshalTypeError) string {
+	t := e.Type
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number in range"
+		if n, ok := strings.CutPrefix(e.Value, "number "); ok && !strings.ContainsAny(n, ".eE") {
+			return "is out of range"
+		}
+		return "must be a whole number"
 	case reflect.String:
-		return "a string"
+		return "must be a string"
 	case reflect.Bool:
-		return "true or false"
+		return "must be true or false"
 	}
-	return fmt.Sprintf("of type %s", t.Kind())
+	return fmt.Sprintf("must be of type %s", t.Kind())
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -115,12 +116,23 @@ func productForm(r *http.Request, def int) (int64, int, error) {
 	if err := parseForm(r); err != nil {
 		return 0, 0, err
 	}
-	productID, err := formID(r, "product_id")
-	if err != nil {
-		return 0, 0, err
+	productID, idErr := formID(r, "product_id")
+	quantity, qErr := formInt(r, "quantity", def)
+	// Name every field that is wrong at once: the service, which would
+	// judge the quantity's range, is not asked when the id is unreadable.
+	inv := new(sesame.InvalidError)
+	for _, err := range []error{idErr, qErr} {
+		var fe *sesame.InvalidError
+		if errors.As(err, &fe) {
+			for f, why := range fe.Fields {
+				inv.Add(f, why)
+			}
+		}
 	}
-	quantity, err := formInt(r, "quantity", def)
-	return productID, quantity, err
+	if idErr != nil && qErr == nil && def == 0 && strings.TrimSpace(r.PostFormValue("quantity")) == "" {
+		inv.Add("quantity", "is required")
+	}
+	return productID, quantity, inv.Err()
 }
 
 func (h *Handler) addToCart(w http.ResponseWriter, r *http.Request) error {

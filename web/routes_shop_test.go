@@ -68,7 +68,7 @@ func TestPagesRefuseBadInput(t *testing.T) {
 		form   url.Values
 		status int
 		page   string // what the re-rendered page shows
-		field  string // the field the message names; "" for a path that names nothing
+		field  string // the fields the message names, space-separated; "" for a path that names nothing
 	}{
 		{"add: quantity not a number", "/cart/items", url.Values{"product_id": {mug}, "quantity": {"abc"}}, 400, "<h1>Products</h1>", "quantity"},
 		{"add: quantity negative", "/cart/items", url.Values{"product_id": {mug}, "quantity": {"-1"}}, 400, "<h1>Products</h1>", "quantity"},
@@ -89,13 +89,15 @@ func TestPagesRefuseBadInput(t *testing.T) {
 		{"task: quantity not a number", "/task", url.Values{"product_id": {lantern}, "quantity": {"abc"}}, 400, "<h1>The task: restock</h1>", "quantity"},
 		{"task: quantity missing", "/task", url.Values{"product_id": {lantern}}, 400, "<h1>The task: restock</h1>", "quantity"},
 		{"task: no product_id", "/task", url.Values{"quantity": {"10"}}, 400, "<h1>The task: restock</h1>", "product_id"},
+		{"task: nothing", "/task", nil, 400, "<h1>The task: restock</h1>", "product_id quantity"},
+		{"add: quantity past int", "/cart/items", url.Values{"product_id": {mug}, "quantity": {"99999999999999999999"}}, 400, "from 1 to 100", "quantity"},
 		{"task: unknown product", "/task", url.Values{"product_id": {"999999"}, "quantity": {"10"}}, 404, "<h1>The task: restock</h1>", "product_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := []string{tt.page}
-			if tt.field != "" {
-				want = append(want, "<code>"+tt.field+"</code>")
+			for _, f := range strings.Fields(tt.field) {
+				want = append(want, "<code>"+f+"</code>")
 			}
 			page := expectHTML(t, c.postForm(tt.path, tt.form), tt.status, want...)
 			if !strings.Contains(page, `class="problem"`) {

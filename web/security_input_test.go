@@ -111,6 +111,8 @@ func TestMalformedJSONRefused(t *testing.T) {
 		{"unknown field", "POST", "/api/v1/cart/items", `{"product_id":1,"price_cents":1}`, "price_cents"},
 		{"wrong case", "POST", "/api/v1/cart/items", `{"product_id":1,"Quantity":2}`, "Quantity"},
 		{"case twin", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":1,"QUANTITY":90}`, "QUANTITY"},
+		{"repeated key", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":1,"quantity":2}`, "quantity"},
+		{"repeated id", "POST", "/api/v1/task", `{"product_id":1,"quantity":1,"product_id":2}`, "product_id"},
 		{"quantity string", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":"2"}`, "quantity"},
 		{"quantity fraction", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":2.5}`, "quantity"},
 		{"quantity 1e30", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":1e30}`, "quantity"},
@@ -145,11 +147,24 @@ func TestMalformedJSONRefused(t *testing.T) {
 	c := a.authorized()
 	secWant(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
 	before := secState(t, c)
+	// The reason fits the fault; these bodies are each wrong in one way.
+	reasons := map[string]string{
+		"repeated key":      "more than once",
+		"quantity string":   "must be a whole number",
+		"quantity fraction": "must be a whole number",
+		"quantity 2^63":     "out of range",
+		"quantity negative": "from 1 to 100",
+		"quantity absurd":   "from 1 to 100",
+	}
 	for _, tc := range cases {
 		e := secWantCode(t, secRaw(c, tc.method, tc.path, "application/json", tc.body), http.StatusBadRequest, "bad_request", tc.name)
 		fields, _ := e["fields"].(map[string]any)
-		if why, _ := fields[tc.field].(string); why == "" {
+		why, _ := fields[tc.field].(string)
+		if why == "" {
 			t.Errorf("%s: fields %v, want a reason for %q", tc.name, fields, tc.field)
+		}
+		if want := reasons[tc.name]; !strings.Contains(why, want) {
+			t.Errorf("%s: %s %q, want it to say %q", tc.name, tc.field, why, want)
 		}
 	}
 	if after := secState(t, c); after != before {
