@@ -162,6 +162,58 @@ func TestTwoInstances(t *testing.T) {
 	}
 }
 
+// TestPasswordChangeTwoInstances: CONTRACT §6, a password change takes
+// effect on every instance at once. The user changes it on B: their session
+// on A answers as signed out at its next request, on either instance, and so
+// does the old cookie of the session that made the change; that session
+// carries on, on both instances, with the new cookie B gave it.
+func TestPasswordChangeTwoInstances(t *testing.T) {
+	const newPassword = "correct horse battery"
+	cfg := testConfig(tempDB(t))
+	a := start(t, cfg)
+	b := start(t, cfg)
+
+	onA := newBrowser(t)
+	onA.login(a, "authorized_user", "password123")
+	changer := newBrowser(t)
+	changer.login(b, "authorized_user", "password123")
+	before := withCookies(t, changer.cookies())
+	for _, r := range []*running{a, b} {
+		if status := onA.me(r); status != http.StatusOK {
+			t.Fatalf("the session made on A, before the change: status %d, want 200", status)
+		}
+	}
+
+	form := url.Values{"current_password": {"password123"}, "new_password": {newPassword}}.Encode()
+	if status, body := changer.do(http.MethodPost, b.url("/account/password"), form); status != http.StatusSeeOther {
+		t.Fatalf("change the password on B: status %d, want 303: %s", status, body)
+	}
+	if fmt.Sprint(changer.cookies()) == fmt.Sprint(before.cookies()) {
+		t.Fatal("the change did not give its session a new cookie")
+	}
+
+	for _, on := range []struct {
+		name string
+		r    *running
+	}{{"A", a}, {"B", b}} {
+		if status := onA.me(on.r); status != http.StatusUnauthorized {
+			t.Errorf("the other session, on %s after the change: status %d, want 401", on.name, status)
+		}
+		if status := before.me(on.r); status != http.StatusUnauthorized {
+			t.Errorf("the old cookie of the changing session, on %s: status %d, want 401", on.name, status)
+		}
+		if status := changer.me(on.r); status != http.StatusOK {
+			t.Errorf("the changing session with its new cookie, on %s: status %d, want 200", on.name, status)
+		}
+	}
+	if status := handlerLogin(t, a.Server, "authorized_user", "password123"); status != http.StatusUnauthorized {
+		t.Errorf("the old password on A: status %d, want 401", status)
+	}
+	if status := handlerLogin(t, a.Server, "authorized_user", newPassword); status != http.StatusCreated {
+		t.Errorf("the new password on A: status %d, want 201", status)
+	}
+}
+
 // TestSessionsFile: --sessions sqlite:OTHER keeps the sessions in OTHER and
 // nowhere else; without it they live in the app database.
 func TestSessionsFile(t *testing.T) {
