@@ -35,8 +35,9 @@ type Config struct {
 	// ClientIP returns the address recorded for a new session; default the
 	// host of r.RemoteAddr. Programs behind a proxy they trust replace it.
 	ClientIP func(r *http.Request) string
-	// OnExpire is called when a request presents a session that has timed
-	// out, after it is deleted; for an audit trail, say. Optional.
+	// OnExpire is called for a session that has timed out, once it is
+	// deleted: when a request presents it, or when DeleteExpired removes
+	// it (then ctx carries no request). For an audit trail, say. Optional.
 	OnExpire func(ctx context.Context, s Session)
 	// ErrorHandler answers a request whose session could not be read
 	// because the store failed; default a bare 503. The request is not
@@ -187,9 +188,19 @@ func (m *Manager) RevokeAll(ctx context.Context, userID, exceptID string) (int, 
 	return n, nil
 }
 
-// DeleteExpired removes the sessions that are dead now; see Cleanup.
+// DeleteExpired removes the sessions that are dead now, calls OnExpire for
+// each and returns how many it removed; see Cleanup.
 func (m *Manager) DeleteExpired(ctx context.Context) (int, error) {
-	return m.store.DeleteExpired(ctx, m.cfg.Now())
+	gone, err := m.store.DeleteExpired(ctx, m.cfg.Now())
+	if err != nil {
+		return 0, fmt.Errorf("session: delete expired: %w", err)
+	}
+	if m.cfg.OnExpire != nil {
+		for _, s := range gone {
+			m.cfg.OnExpire(ctx, s)
+		}
+	}
+	return len(gone), nil
 }
 
 // Cleanup calls DeleteExpired every interval until ctx is done, so that dead

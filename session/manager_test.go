@@ -144,6 +144,28 @@ func TestIdleTimeout(t *testing.T) {
 	}
 }
 
+// TestDeleteExpiredReports: sessions that time out unseen are reported to
+// OnExpire when DeleteExpired removes them, so an audit trail hears of
+// every end, not only of those a request happened to find.
+func TestDeleteExpiredReports(t *testing.T) {
+	hs := newHarness(t, session.Config{IdleTimeout: 30 * time.Minute})
+	hs.login()
+	live := hs.login()
+	hs.clock.Advance(20 * time.Minute)
+	hs.who(live) // keeps it alive; the first one idles on
+	hs.clock.Advance(15 * time.Minute)
+	n, err := hs.m.DeleteExpired(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteExpired = %d, %v; want 1", n, err)
+	}
+	if len(hs.expired) != 1 || hs.expired[0].UserID != "alice" {
+		t.Errorf("OnExpire calls = %+v, want one for the idle session", hs.expired)
+	}
+	if got := hs.who(live); got != "alice" {
+		t.Errorf("the live session: %q", got)
+	}
+}
+
 func TestAbsoluteLifetime(t *testing.T) {
 	hs := newHarness(t, session.Config{IdleTimeout: 30 * time.Minute, Lifetime: 2 * time.Hour})
 	token := hs.login()

@@ -95,9 +95,9 @@ type Store interface {
 	// DeleteByUser removes every session of userID except the one with
 	// public id exceptID ("" spares none) and returns how many it removed.
 	DeleteByUser(ctx context.Context, userID, exceptID string) (int, error)
-	// DeleteExpired removes every session dead at now and returns how many
-	// it removed (stores that expire records by themselves may return 0).
-	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+	// DeleteExpired removes every session dead at now and returns those it
+	// removed, each once, so that their end can be recorded.
+	DeleteExpired(ctx context.Context, now time.Time) ([]Session, error)
 }
 
 // tokenBytes is the entropy of a session token: 256 bits, twice what OWASP

@@ -190,15 +190,22 @@ func (h *Handler) limitBody(next http.Handler) http.Handler {
 	})
 }
 
-// sessionExpired audits a session that a request found timed out.
+// sessionExpired audits a session that timed out, found by a request or
+// removed by the cleanup.
 func (h *Handler) sessionExpired(ctx context.Context, s session.Session) {
 	id, _ := strconv.ParseInt(s.UserID, 10, 64)
-	h.audit.Record(ctx, sesame.Event{
+	e := sesame.Event{
 		UserID:    id,
 		Action:    sesame.ActionSessionExpire,
 		Outcome:   sesame.OutcomeSuccess,
 		SessionID: s.ID,
-	})
+	}
+	if sesame.ActorFrom(ctx).IP == "" {
+		// No request: the cleanup. The session's own address and browser
+		// say where it was used.
+		e.IP, e.UserAgent, e.Detail = s.IP, s.UserAgent, "removed by the cleanup"
+	}
+	h.audit.Record(ctx, e)
 }
 
 func remoteHost(r *http.Request) string {

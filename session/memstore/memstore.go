@@ -130,17 +130,17 @@ func (s *Store) DeleteByUser(_ context.Context, userID, exceptID string) (int, e
 }
 
 // DeleteExpired implements session.Store.
-func (s *Store) DeleteExpired(_ context.Context, now time.Time) (int, error) {
+func (s *Store) DeleteExpired(_ context.Context, now time.Time) ([]session.Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
+	var gone []session.Session
 	for h, r := range s.byHash {
 		if r.Expired(now) {
 			s.remove(h)
-			n++
+			gone = append(gone, r.Session)
 		}
 	}
-	return n, nil
+	return gone, nil
 }
 
 func (s *Store) put(r session.Record) {

@@ -138,15 +138,27 @@ func (s *Store) DeleteByUser(ctx context.Context, userID, exceptID string) (int,
 	return int(n), err
 }
 
-// DeleteExpired implements session.Store.
-func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx,
-		`DELETE FROM sessions WHERE idle_expires_at <= ?1 OR expires_at <= ?1`, ms(now))
+// DeleteExpired implements session.Store. It deletes and reads back in
+// one statement, so that a session is reported only if this call removed it.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) ([]session.Session, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`DELETE FROM sessions WHERE idle_expires_at <= ?1 OR expires_at <= ?1 RETURNING `+columns, ms(now))
 	if err != nil {
-		return 0, fmt.Errorf("sqlitestore: delete expired: %w", err)
+		return nil, fmt.Errorf("sqlitestore: delete expired: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	defer rows.Close()
+	var gone []session.Session
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlitestore: delete expired: %w", err)
+		}
+		gone = append(gone, r.Session)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlitestore: delete expired: %w", err)
+	}
+	return gone, nil
 }
 
 // execOne runs a statement that must change exactly one row, and reports

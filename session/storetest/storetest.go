@@ -244,12 +244,22 @@ func testDeleteExpired(t *testing.T, s session.Store) {
 	idled.IdleExpiresAt = t0.Add(-time.Second)
 	ended.ExpiresAt, ended.IdleExpiresAt = t0.Add(-time.Second), t0.Add(-time.Second)
 	create(t, s, live, idled, ended)
-	n, err := s.DeleteExpired(ctx, t0)
+	gone, err := s.DeleteExpired(ctx, t0)
 	if err != nil {
 		t.Fatalf("DeleteExpired: %v", err)
 	}
-	if n > 2 {
-		t.Errorf("DeleteExpired removed %d sessions, only 2 were dead", n)
+	reported := map[string]bool{}
+	for _, g := range gone {
+		if g.ID != idled.ID && g.ID != ended.ID || reported[g.ID] {
+			t.Errorf("DeleteExpired reported %+v; only %s and %s were dead, once each", g, idled.ID, ended.ID)
+		}
+		reported[g.ID] = true
+		if g.ID == idled.ID && (g.UserID != "u" || !g.IdleExpiresAt.Equal(idled.IdleExpiresAt)) {
+			t.Errorf("DeleteExpired reported %+v, want the stored session %+v", g, idled.Session)
+		}
+	}
+	if !reported[idled.ID] || !reported[ended.ID] {
+		t.Errorf("DeleteExpired reported %d sessions, want both dead ones", len(gone))
 	}
 	wantGone(t, s, idled.Hash)
 	wantGone(t, s, ended.Hash)

@@ -1,0 +1,34 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/sesamehq/sesame/web"
+)
+
+// TestCleanupAuditsExpiry: a session that times out while nobody uses it is
+// in its user's trail too, once the cleanup removes it (CONTRACT §6: the
+// trail records every session that expired, not only those a request
+// happened to present), with the address it was used from.
+func TestCleanupAuditsExpiry(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	forgotten := secAt(a, "198.51.100.7")
+	secWant(t, secAPILogin(forgotten, "authorized_user", secPassword), http.StatusCreated, "login")
+	_, _, id := secMe(t, forgotten)
+
+	a.clock.Advance(31 * time.Minute)
+	n, err := a.srv.Handler().(*web.Handler).Sessions().DeleteExpired(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteExpired = %d, %v; want the one idle session", n, err)
+	}
+	if !secHasEvent(t, a.authorized(), "session.expire", "success", "session_id", id) {
+		t.Fatalf("no session.expire event for the session the cleanup removed")
+	}
+	if !secHasEvent(t, a.authorized(), "session.expire", "success", "ip", "198.51.100.7") {
+		t.Errorf("the expiry does not say where the session was used")
+	}
+}
