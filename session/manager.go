@@ -179,13 +179,13 @@ func (m *Manager) Revoke(ctx context.Context, userID, id string) error {
 }
 
 // RevokeAll ends every session of userID except the one with public id
-// exceptID ("" ends all), and returns how many it ended.
-func (m *Manager) RevokeAll(ctx context.Context, userID, exceptID string) (int, error) {
-	n, err := m.store.DeleteByUser(ctx, userID, exceptID)
+// exceptID ("" ends all), and returns those it ended.
+func (m *Manager) RevokeAll(ctx context.Context, userID, exceptID string) ([]Session, error) {
+	gone, err := m.store.DeleteByUser(ctx, userID, exceptID)
 	if err != nil {
-		return n, fmt.Errorf("session: revoke all: %w", err)
+		return nil, fmt.Errorf("session: revoke all: %w", err)
 	}
-	return n, nil
+	return gone, nil
 }
 
 // DeleteExpired removes the sessions that are dead now, calls OnExpire for

@@ -93,8 +93,8 @@ type Store interface {
 	// ListByUser returns the sessions of userID, in any order.
 	ListByUser(ctx context.Context, userID string) ([]Session, error)
 	// DeleteByUser removes every session of userID except the one with
-	// public id exceptID ("" spares none) and returns how many it removed.
-	DeleteByUser(ctx context.Context, userID, exceptID string) (int, error)
+	// public id exceptID ("" spares none) and returns those it removed.
+	DeleteByUser(ctx context.Context, userID, exceptID string) ([]Session, error)
 	// DeleteExpired removes every session dead at now and returns those it
 	// removed, each once, so that their end can be recorded.
 	DeleteExpired(ctx context.Context, now time.Time) ([]Session, error)

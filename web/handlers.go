@@ -81,13 +81,14 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, username, passw
 // signOut ends the request's session on the server and tells the browser to
 // forget its cookies.
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, action sesame.Action) error {
-	h.audit.Record(r.Context(), sesame.Event{Action: action, Outcome: sesame.OutcomeSuccess,
-		Detail: "session " + sesame.ActorFrom(r.Context()).SessionID})
 	if err := h.sessions.Logout(w, r); err != nil {
 		return err
 	}
-	w.Header().Set("Clear-Site-Data", `"cookies"`)
+	// Recorded once it is true, while the actor still names the session.
 	a := sesame.ActorFrom(r.Context())
+	h.audit.Record(r.Context(), sesame.Event{Action: action, Outcome: sesame.OutcomeSuccess,
+		Detail: "session " + a.SessionID})
+	w.Header().Set("Clear-Site-Data", `"cookies"`)
 	a.User, a.SessionID = nil, ""
 	return nil
 }
@@ -115,13 +116,19 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, id string) 
 // endOtherSessions ends every session of the signed-in user but this one.
 func (h *Handler) endOtherSessions(r *http.Request) error {
 	a := sesame.ActorFrom(r.Context())
-	n, err := h.sessions.RevokeAll(r.Context(), strconv.FormatInt(a.User.ID, 10), a.SessionID)
-	if err != nil {
-		return err
+	gone, err := h.sessions.RevokeAll(r.Context(), strconv.FormatInt(a.User.ID, 10), a.SessionID)
+	h.auditRevoked(r.Context(), gone, "")
+	return err
+}
+
+// auditRevoked records the end of each session in gone, naming it (CONTRACT
+// §6: each revocation with its public session id), and why when there is
+// more to say.
+func (h *Handler) auditRevoked(ctx context.Context, gone []session.Session, why string) {
+	for _, s := range gone {
+		h.audit.Record(ctx, sesame.Event{Action: sesame.ActionSessionRevoke,
+			Outcome: sesame.OutcomeSuccess, Detail: "session " + s.ID + why})
 	}
-	h.audit.Record(r.Context(), sesame.Event{Action: sesame.ActionSessionRevoke,
-		Outcome: sesame.OutcomeSuccess, Detail: fmt.Sprintf("%d other sessions", n)})
-	return nil
 }
 
 // listSessions returns one page of the signed-in user's live sessions,
@@ -168,10 +175,11 @@ func (h *Handler) listSessions(r *http.Request, p sesame.Page) ([]session.Sessio
 func (h *Handler) changePasswordAndRotate(w http.ResponseWriter, r *http.Request, current, next string) error {
 	a := sesame.ActorFrom(r.Context())
 	userID := strconv.FormatInt(a.User.ID, 10)
-	var ended int
+	// Sessions ended here are revoked like any other (CONTRACT §6, audit).
+	const why = ", on password change"
 	endOthers := func(ctx context.Context) error {
-		n, err := h.sessions.RevokeAll(ctx, userID, a.SessionID)
-		ended += n
+		gone, err := h.sessions.RevokeAll(ctx, userID, a.SessionID)
+		h.auditRevoked(ctx, gone, why)
 		return err
 	}
 	if err := h.auth.ChangePassword(r.Context(), current, next, endOthers); err != nil {
@@ -181,14 +189,9 @@ func (h *Handler) changePasswordAndRotate(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	n, err := h.sessions.RevokeAll(r.Context(), userID, s.ID)
-	if err != nil {
-		return err
-	}
-	// Sessions ended here are revoked like any other (CONTRACT §6, audit).
-	h.audit.Record(r.Context(), sesame.Event{Action: sesame.ActionSessionRevoke,
-		Outcome: sesame.OutcomeSuccess, Detail: fmt.Sprintf("%d other sessions, on password change", ended+n)})
-	return nil
+	gone, err := h.sessions.RevokeAll(r.Context(), userID, s.ID)
+	h.auditRevoked(r.Context(), gone, why)
+	return err
 }
 
 // formFailure decides how a form's failure is shown. A refusal of the input

@@ -116,17 +116,17 @@ func (s *Store) ListByUser(_ context.Context, userID string) ([]session.Session,
 }
 
 // DeleteByUser implements session.Store.
-func (s *Store) DeleteByUser(_ context.Context, userID, exceptID string) (int, error) {
+func (s *Store) DeleteByUser(_ context.Context, userID, exceptID string) ([]session.Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
+	var gone []session.Session
 	for h := range s.byUser[userID] {
-		if exceptID == "" || s.byHash[h].ID != exceptID {
+		if r := s.byHash[h]; exceptID == "" || r.ID != exceptID {
 			s.remove(h)
-			n++
+			gone = append(gone, r.Session)
 		}
 	}
-	return n, nil
+	return gone, nil
 }
 
 // DeleteExpired implements session.Store.

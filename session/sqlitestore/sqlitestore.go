@@ -129,34 +129,36 @@ func (s *Store) ListByUser(ctx context.Context, userID string) ([]session.Sessio
 }
 
 // DeleteByUser implements session.Store.
-func (s *Store) DeleteByUser(ctx context.Context, userID, exceptID string) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, exceptID)
-	if err != nil {
-		return 0, fmt.Errorf("sqlitestore: delete by user: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+func (s *Store) DeleteByUser(ctx context.Context, userID, exceptID string) ([]session.Session, error) {
+	return s.deleteReturning(ctx, "delete by user",
+		`DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING `+columns, userID, exceptID)
 }
 
-// DeleteExpired implements session.Store. It deletes and reads back in
-// one statement, so that a session is reported only if this call removed it.
+// DeleteExpired implements session.Store.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) ([]session.Session, error) {
-	rows, err := s.db.QueryContext(ctx,
+	return s.deleteReturning(ctx, "delete expired",
 		`DELETE FROM sessions WHERE idle_expires_at <= ?1 OR expires_at <= ?1 RETURNING `+columns, ms(now))
+}
+
+// deleteReturning runs a DELETE … RETURNING columns and returns the
+// sessions it removed: deleting and reading back in one statement reports
+// a session only if this call removed it.
+func (s *Store) deleteReturning(ctx context.Context, op, query string, args ...any) ([]session.Session, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlitestore: delete expired: %w", err)
+		return nil, fmt.Errorf("sqlitestore: %s: %w", op, err)
 	}
 	defer rows.Close()
 	var gone []session.Session
 	for rows.Next() {
 		r, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlitestore: delete expired: %w", err)
+			return nil, fmt.Errorf("sqlitestore: %s: %w", op, err)
 		}
 		gone = append(gone, r.Session)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlitestore: delete expired: %w", err)
+		return nil, fmt.Errorf("sqlitestore: %s: %w", op, err)
 	}
 	return gone, nil
 }

@@ -221,21 +221,37 @@ func testListByUser(t *testing.T, s session.Store) {
 func testDeleteByUser(t *testing.T, s session.Store) {
 	a1, a2, a3, b := record("a"), record("a"), record("a"), record("b")
 	create(t, s, a1, a2, a3, b)
-	n, err := s.DeleteByUser(ctx, "a", a2.ID)
-	if err != nil || n != 2 {
-		t.Fatalf("DeleteByUser(a, except a2) = %d, %v; want 2", n, err)
+	gone, err := s.DeleteByUser(ctx, "a", a2.ID)
+	if err != nil {
+		t.Fatalf("DeleteByUser(a, except a2): %v", err)
+	}
+	if got, want := ids(gone), ids([]session.Session{a1.Session, a3.Session}); !slices.Equal(got, want) {
+		t.Errorf("DeleteByUser(a, except a2) reported %v, want %v", got, want)
 	}
 	wantGone(t, s, a1.Hash)
 	wantGone(t, s, a3.Hash)
 	mustGet(t, s, a2.Hash)
 	mustGet(t, s, b.Hash)
 
-	n, err = s.DeleteByUser(ctx, "a", "")
-	if err != nil || n != 1 {
-		t.Fatalf("DeleteByUser(a, except none) = %d, %v; want 1", n, err)
+	gone, err = s.DeleteByUser(ctx, "a", "")
+	if err != nil {
+		t.Fatalf("DeleteByUser(a, except none): %v", err)
+	}
+	if got, want := ids(gone), ids([]session.Session{a2.Session}); !slices.Equal(got, want) {
+		t.Errorf("DeleteByUser(a, except none) reported %v, want %v", got, want)
 	}
 	wantGone(t, s, a2.Hash)
 	mustGet(t, s, b.Hash)
+}
+
+// ids returns the public ids of list, sorted.
+func ids(list []session.Session) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = s.ID
+	}
+	slices.Sort(out)
+	return out
 }
 
 func testDeleteExpired(t *testing.T, s session.Store) {
