@@ -151,8 +151,8 @@ func (h *Handler) cart(w http.ResponseWriter, r *http.Request) error {
 	return h.cartPage(w, r, "cart", "Your cart", nil)
 }
 
-// cartPage renders a page of the user's cart (the cart page, the checkout
-// review), after a refused form with the reason.
+// cartPage renders a page of the user's cart, after a refused form with the
+// reason.
 func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, name, title string, failure error) error {
 	status, p, err := formFailure(failure)
 	if err != nil {
@@ -201,15 +201,75 @@ func (h *Handler) removeFromCart(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkoutReview shows what an order would hold.
+// checkoutView is the cart under review: its lines, with those that stock
+// cannot fill marked, and those lines in order, for a warning.
+type checkoutView struct {
+	linesView
+	ShortLines []sesame.ShortLine
+}
+
+// checkoutReview shows what an order would hold, and warns of the lines
+// that the stock, as it is now, cannot fill: checking out would be refused.
 func (h *Handler) checkoutReview(w http.ResponseWriter, r *http.Request) error {
-	return h.cartPage(w, r, "checkout", "Check out", nil)
+	return h.checkoutPage(w, r, nil)
+}
+
+// checkoutPage renders the checkout review, after a refused checkout with
+// the reason, the short lines named by the refusal.
+func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request, failure error) error {
+	status, p, err := formFailure(failure)
+	if err != nil {
+		return err
+	}
+	cart, err := h.shop.Cart(r.Context())
+	if err != nil {
+		return err
+	}
+	v := checkoutView{linesView: linesView{Items: cart.Items, TotalCents: cart.TotalCents()}}
+	switch {
+	case p != nil:
+		v.ShortLines = p.Short
+	case len(cart.Items) > 0 && sesame.ActorFrom(r.Context()).User.Can(sesame.PermProductsView):
+		// Without products.view the stock is not this user's to see: the
+		// refusal of the checkout will name the short lines.
+		if v.ShortLines, err = h.shortLines(r, cart); err != nil {
+			return err
+		}
+	}
+	if len(v.ShortLines) > 0 {
+		v.Short = make(map[int64]sesame.ShortLine, len(v.ShortLines))
+		for _, l := range v.ShortLines {
+			v.Short[l.ProductID] = l
+		}
+	}
+	h.render(w, r, status, "checkout", "Check out", v, p)
+	return nil
+}
+
+// shortLines returns the lines of cart that the stock, as it is now, cannot
+// fill, in the cart's order.
+func (h *Handler) shortLines(r *http.Request, cart sesame.Cart) ([]sesame.ShortLine, error) {
+	products, err := h.shop.Products(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	stock := make(map[int64]int, len(products))
+	for _, p := range products {
+		stock[p.ID] = p.Stock
+	}
+	var short []sesame.ShortLine
+	for _, l := range cart.Items {
+		if available := stock[l.ProductID]; l.Quantity > available {
+			short = append(short, sesame.ShortLine{ProductID: l.ProductID, Name: l.Name, Wanted: l.Quantity, Available: available})
+		}
+	}
+	return short, nil
 }
 
 func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
 	order, err := h.shop.Checkout(r.Context(), "")
 	if err != nil {
-		return h.cartPage(w, r, "checkout", "Check out", err)
+		return h.checkoutPage(w, r, err)
 	}
 	http.Redirect(w, r, "/orders/"+strconv.FormatInt(order.ID, 10), http.StatusSeeOther)
 	return nil

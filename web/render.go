@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,13 +29,10 @@ type pages struct {
 }
 
 var templateFuncs = template.FuncMap{
-	"money": func(cents int64) string {
-		sign := ""
-		if cents < 0 {
-			sign, cents = "-", -cents
-		}
-		return fmt.Sprintf("%s$%d.%02d", sign, cents/100, cents%100)
-	},
+	"money": money,
+	"count": func(n int) string { return grouped(int64(n)) },
+	"units": units,
+	"lines": orderLines,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -43,6 +42,58 @@ var templateFuncs = template.FuncMap{
 	"isoTime":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"describe":  describe,
 	"hasPrefix": strings.HasPrefix,
+}
+
+// money writes cents as dollars, thousands grouped: "$3,363.00".
+func money(cents int64) string {
+	sign := ""
+	if cents < 0 {
+		sign = "-"
+	}
+	return fmt.Sprintf("%s$%s.%02d", sign, grouped(abs(cents/100)), abs(cents%100))
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// grouped writes n with its thousands grouped by commas: "999,096".
+func grouped(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	digits := strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	b.WriteString(s[:len(s)-len(digits)])
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return b.String()
+}
+
+// units is how many pieces lines hold, the sum of their quantities.
+func units(lines []sesame.LineItem) int {
+	n := 0
+	for _, l := range lines {
+		n += l.Quantity
+	}
+	return n
+}
+
+// linesView is what the "lines" template shows: the lines of an order, or
+// of a cart under review with the lines that stock cannot fill, by product.
+type linesView struct {
+	Items      []sesame.LineItem
+	TotalCents int64
+	Short      map[int64]sesame.ShortLine
+}
+
+func orderLines(o *sesame.Order) linesView {
+	return linesView{Items: o.Items, TotalCents: o.TotalCents}
 }
 
 func parsePages() (*pages, error) {
@@ -75,8 +126,32 @@ type view struct {
 	Title   string
 	User    *sesame.User
 	Path    string
+	Page    string // the template's name
 	Problem *problem
 	Data    any
+	query   url.Values
+}
+
+// Current is the aria-current of a nav link to page: "page" on that page,
+// "true" on one of the pages of its section, else "" (no attribute).
+func (v view) Current(page string, section ...string) string {
+	switch {
+	case v.Page == page:
+		return "page"
+	case slices.Contains(section, v.Page):
+		return "true"
+	}
+	return ""
+}
+
+// Older is the link to the page of a list that starts at cursor: this
+// path, with the limit the request asked for, if it asked.
+func (v view) Older(cursor string) string {
+	q := url.Values{"cursor": {cursor}}
+	if limit := v.query.Get("limit"); limit != "" {
+		q.Set("limit", limit)
+	}
+	return v.Path + "?" + q.Encode()
 }
 
 // render writes page name with status. It renders into a buffer first, so
@@ -86,7 +161,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if !ok {
 		panic("web: no template " + name) // a programming error, caught by recoverPanics
 	}
-	v := view{Title: title, User: sesame.ActorFrom(r.Context()).User, Path: r.URL.Path, Problem: p, Data: data}
+	v := view{Title: title, User: sesame.ActorFrom(r.Context()).User, Path: r.URL.Path, Page: name, Problem: p, Data: data, query: r.URL.Query()}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		h.log.ErrorContext(r.Context(), "render", "page", name, "err", err)
