@@ -172,7 +172,7 @@ func TestTaskPages(t *testing.T) {
 	lantern := itoa64(productID(t, c, skuLantern))
 	expectHTML(t, c.get("/task"), http.StatusOK, "Cave lantern (3 in stock)")
 	expectRedirect(t, c.postForm("/task", url.Values{"product_id": {lantern}, "quantity": {"1000"}}), "/task")
-	expectHTML(t, c.get("/task"), http.StatusOK, "Cave lantern (1003 in stock)")
+	expectHTML(t, c.get("/task"), http.StatusOK, "Cave lantern (1,003 in stock)")
 	if got := stockOf(t, a.unauthorized(), productID(t, c, skuLantern)); got != 1003 {
 		t.Errorf("stock %d seen by another user, want 1003", got)
 	}
