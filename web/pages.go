@@ -148,12 +148,12 @@ func (h *Handler) addToCart(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) cart(w http.ResponseWriter, r *http.Request) error {
-	return h.cartPage(w, r, "cart", "Your cart", nil)
+	return h.cartPage(w, r, nil)
 }
 
 // cartPage renders a page of the user's cart, after a refused form with the
 // reason.
-func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, name, title string, failure error) error {
+func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, failure error) error {
 	status, p, err := formFailure(failure)
 	if err != nil {
 		return err
@@ -162,7 +162,7 @@ func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, name, title s
 	if err != nil {
 		return err
 	}
-	h.render(w, r, status, name, title, cart, p)
+	h.render(w, r, status, "cart", "Your cart", cart, p)
 	return nil
 }
 
@@ -183,7 +183,7 @@ func (h *Handler) setQuantity(w http.ResponseWriter, r *http.Request) error {
 		_, err = h.shop.SetQuantity(r.Context(), productID, quantity)
 	}
 	if err != nil {
-		return h.cartPage(w, r, "cart", "Your cart", err)
+		return h.cartPage(w, r, err)
 	}
 	http.Redirect(w, r, "/cart", http.StatusSeeOther)
 	return nil
@@ -195,7 +195,7 @@ func (h *Handler) removeFromCart(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := h.shop.RemoveFromCart(r.Context(), productID); err != nil {
-		return h.cartPage(w, r, "cart", "Your cart", err)
+		return h.cartPage(w, r, err)
 	}
 	http.Redirect(w, r, "/cart", http.StatusSeeOther)
 	return nil
