@@ -151,7 +151,7 @@ func (h *Handler) cart(w http.ResponseWriter, r *http.Request) error {
 	return h.cartPage(w, r, nil)
 }
 
-// cartPage renders a page of the user's cart, after a refused form with the
+// cartPage renders the cart page, after a refused form with the
 // reason.
 func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, failure error) error {
 	status, p, err := formFailure(failure)
