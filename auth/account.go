@@ -44,7 +44,11 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string, befo
 		return fmt.Errorf("auth: change password: %w", err)
 	}
 
-	if ok, _ := s.verify(ctx, user, current); !ok {
+	ok, _, err := s.verify(ctx, user, current)
+	if err != nil {
+		return fmt.Errorf("auth: change password: %w", err)
+	}
+	if !ok {
 		err := s.countFailure(ctx, sesame.Event{
 			Action:  sesame.ActionPasswordChange,
 			Outcome: sesame.OutcomeFailure,
@@ -74,7 +78,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string, befo
 		})
 		return sesame.Invalid("new_password", why)
 	}
-	hash, err := s.params.Hash(next)
+	hash, err := s.hash(ctx, next)
 	if err != nil {
 		return fmt.Errorf("auth: change password: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/sesamehq/sesame"
@@ -36,6 +37,12 @@ type Service struct {
 	dummyHash string
 	// attempts serializes attempts per username and per address.
 	attempts keyLock
+	// hashing bounds the argon2 computations in flight, one per CPU. Each
+	// holds Params.Memory while it runs (19 MiB by default) and anyone may
+	// send a login, so without a bound a burst of them from many addresses
+	// could take memory without limit. Past the bound they wait their turn,
+	// which costs only time, and give up when their request does.
+	hashing chan struct{}
 }
 
 // NewService returns a Service over store that audits to log and hashes new
@@ -50,7 +57,29 @@ func NewService(store Store, log *audit.Log, params Params) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth: dummy hash: %w", err)
 	}
-	return &Service{store: store, log: log, params: params, dummyHash: dummy}, nil
+	return &Service{store: store, log: log, params: params, dummyHash: dummy,
+		hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
+}
+
+// hashSlot waits for a turn to run argon2 and returns the function that
+// ends it, or ctx's error if the request ends first.
+func (s *Service) hashSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case s.hashing <- struct{}{}:
+		return func() { <-s.hashing }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// hash hashes password under s.params, in its turn.
+func (s *Service) hash(ctx context.Context, password string) (string, error) {
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return s.params.Hash(password)
 }
 
 func (s *Service) now() time.Time {
@@ -106,7 +135,10 @@ func (s *Service) Login(ctx context.Context, username, password string) (*sesame
 			return nil, fmt.Errorf("auth: login: %w", err)
 		}
 	}
-	ok, rehash := s.verify(ctx, user, password)
+	ok, rehash, err := s.verify(ctx, user, password)
+	if err != nil { // the request ended while waiting: nothing was checked
+		return nil, fmt.Errorf("auth: login: %w", err)
+	}
 	if !ok {
 		var userID int64
 		if user != nil {
@@ -151,20 +183,28 @@ func (s *Service) checkThrottle(ctx context.Context, key, ip string, now time.Ti
 // when user is nil, spending the same work either way. A stored hash that
 // cannot be read is logged and answered as a wrong password: the account is
 // broken, but saying so differently would reveal that it exists.
-func (s *Service) verify(ctx context.Context, user *sesame.User, password string) (ok, rehash bool) {
+//
+// It waits for a hashing turn first, and returns ctx's error if the request
+// ends before one comes: then nothing was checked.
+func (s *Service) verify(ctx context.Context, user *sesame.User, password string) (ok, rehash bool, err error) {
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	defer release()
 	if user == nil {
 		_, _, _ = s.params.Verify(s.dummyHash, password)
-		return false, false
+		return false, false, nil
 	}
-	ok, rehash, err := s.params.Verify(user.PasswordHash, password)
+	ok, rehash, err = s.params.Verify(user.PasswordHash, password)
 	if err != nil {
 		s.logger().ErrorContext(ctx, "auth: stored password hash unusable",
 			slog.Int64("user_id", user.ID), slog.Any("err", err))
 		// Spend the work the malformed hash did not, to keep timing even.
 		_, _, _ = s.params.Verify(s.dummyHash, password)
-		return false, false
+		return false, false, nil
 	}
-	return ok, rehash
+	return ok, rehash, nil
 }
 
 // countFailure counts one failure for key and ip and records e. It returns
@@ -183,7 +223,7 @@ func (s *Service) countFailure(ctx context.Context, e sesame.Event, key, ip stri
 // best effort: the user has proved who they are, and failing their login
 // because an upgrade could not be written would punish them for our fault.
 func (s *Service) rehash(ctx context.Context, id int64, password string) {
-	h, err := s.params.Hash(password)
+	h, err := s.hash(ctx, password)
 	if err == nil {
 		err = s.store.SetPasswordHash(ctx, id, h)
 	}
