@@ -42,7 +42,7 @@ func newHarness(t *testing.T, cfg session.Config) *harness {
 	t.Helper()
 	hs := &harness{t: t, store: memstore.New(), clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
 	cfg.Now = hs.clock.Now
-	cfg.OnExpire = func(_ context.Context, s session.Session) { hs.expired = append(hs.expired, s) }
+	cfg.OnExpire = func(_ context.Context, s session.Session, _ *http.Request) { hs.expired = append(hs.expired, s) }
 	hs.m = session.New(hs.store, cfg)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {

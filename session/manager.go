@@ -36,9 +36,9 @@ type Config struct {
 	// host of r.RemoteAddr. Programs behind a proxy they trust replace it.
 	ClientIP func(r *http.Request) string
 	// OnExpire is called for a session that has timed out, once it is
-	// deleted: when a request presents it, or when DeleteExpired removes
-	// it (then ctx carries no request). For an audit trail, say. Optional.
-	OnExpire func(ctx context.Context, s Session)
+	// deleted: with r the request that presented it, or with r nil when
+	// DeleteExpired removed it. For an audit trail, say. Optional.
+	OnExpire func(ctx context.Context, s Session, r *http.Request)
 	// ErrorHandler answers a request whose session could not be read
 	// because the store failed; default a bare 503. The request is not
 	// passed on: treating it as signed out would hide the outage.
@@ -197,7 +197,7 @@ func (m *Manager) DeleteExpired(ctx context.Context) (int, error) {
 	}
 	if m.cfg.OnExpire != nil {
 		for _, s := range gone {
-			m.cfg.OnExpire(ctx, s)
+			m.cfg.OnExpire(ctx, s, nil)
 		}
 	}
 	return len(gone), nil

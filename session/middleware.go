@@ -84,7 +84,7 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := new(state)
 		if c, err := r.Cookie(m.cfg.CookieName); err == nil {
-			h, s, err := m.load(r.Context(), c.Value)
+			h, s, err := m.load(r, c.Value)
 			switch {
 			case err == nil:
 				st.set(h, s)
@@ -104,7 +104,8 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 // recording its use when the stored last-seen time is TouchInterval stale.
 // This is the cost every request pays: one read by primary key, and a write
 // at most once per TouchInterval per session.
-func (m *Manager) load(ctx context.Context, token string) (Hash, Session, error) {
+func (m *Manager) load(r *http.Request, token string) (Hash, Session, error) {
+	ctx := r.Context()
 	h, ok := hashToken(token)
 	if !ok {
 		return Hash{}, Session{}, errDeadCookie
@@ -122,7 +123,7 @@ func (m *Manager) load(ctx context.Context, token string) (Hash, Session, error)
 			return Hash{}, Session{}, err
 		}
 		if m.cfg.OnExpire != nil {
-			m.cfg.OnExpire(ctx, rec.Session)
+			m.cfg.OnExpire(ctx, rec.Session, r)
 		}
 		return Hash{}, Session{}, errDeadCookie
 	}

@@ -192,7 +192,7 @@ func (h *Handler) limitBody(next http.Handler) http.Handler {
 
 // sessionExpired audits a session that timed out, found by a request or
 // removed by the cleanup.
-func (h *Handler) sessionExpired(ctx context.Context, s session.Session) {
+func (h *Handler) sessionExpired(ctx context.Context, s session.Session, r *http.Request) {
 	id, _ := strconv.ParseInt(s.UserID, 10, 64)
 	e := sesame.Event{
 		UserID:    id,
@@ -200,7 +200,7 @@ func (h *Handler) sessionExpired(ctx context.Context, s session.Session) {
 		Outcome:   sesame.OutcomeSuccess,
 		SessionID: s.ID,
 	}
-	if sesame.ActorFrom(ctx).IP == "" {
+	if r == nil {
 		// No request: the cleanup. The session's own address and browser
 		// say where it was used.
 		e.IP, e.UserAgent, e.Detail = s.IP, s.UserAgent, "removed by the cleanup"

@@ -40,7 +40,9 @@ type Config struct {
 	Audit *audit.Log
 	// SessionStore keeps the sessions; Session tunes them. The front end
 	// builds the session.Manager itself so that a store failure is answered
-	// in the shape of the request's front end and an expiry is audited.
+	// in the shape of the request's front end and an expiry is audited:
+	// the ClientIP, Logger, ErrorHandler and OnExpire of Session are
+	// replaced by its own.
 	SessionStore session.Store
 	Session      session.Config
 	// Ready reports whether the stores answer, for /readyz.
