@@ -47,7 +47,10 @@ func holdRequest(t *testing.T, r *running) *inFlight {
 	reading := make(chan struct{})
 	trace := &httptrace.ClientTrace{Got100Continue: func() { close(reading) }}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace),
-		http.MethodPost, r.url("/api/v1/session"), bodyReader)
+		http.MethodPost, r.url("/api/v1/session"),
+		// The first half is there at once, the rest only when finish
+		// writes it: one reader, so the halves cannot arrive out of order.
+		io.MultiReader(strings.NewReader(`{"username":"authorized_user",`), bodyReader))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +67,6 @@ func holdRequest(t *testing.T, r *running) *inFlight {
 		res.Body.Close()
 		f.answered <- answer{status: res.StatusCode}
 	}()
-	go bodyWriter.Write([]byte(`{"username":"authorized_user",`)) // blocks until the server reads
 	t.Cleanup(func() { bodyWriter.Close() })
 	select {
 	case <-reading:
