@@ -71,8 +71,9 @@ func decodeJSON(r *http.Request, dst any) error {
 		return err // an *http.MaxBytesError answers 413
 	}
 	// encoding/json would match keys without regard to case, say of an
-	// unknown key only in prose and let the last of two equal keys win;
-	// reading the keys first lets us refuse all three, naming the key.
+	// unknown key only in prose, let the last of two equal keys win and
+	// take a null as if the key were absent; reading the keys first lets us
+	// refuse all four, naming the key.
 	keys, err := objectKeys(body)
 	if err != nil {
 		return sesame.Invalid("body", "must be one JSON object")
@@ -82,12 +83,14 @@ func decodeJSON(r *http.Request, dst any) error {
 	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
 		switch {
-		case !known[k]:
-			inv.Add(k, "is not a field of this request")
-		case seen[k]:
-			inv.Add(k, "is given more than once")
+		case !known[k.name]:
+			inv.Add(k.name, "is not a field of this request")
+		case seen[k.name]:
+			inv.Add(k.name, "is given more than once")
+		case k.null:
+			inv.Add(k.name, "must not be null")
 		}
-		seen[k] = true
+		seen[k.name] = true
 	}
 	if err := inv.Err(); err != nil {
 		return err
@@ -102,24 +105,31 @@ func decodeJSON(r *http.Request, dst any) error {
 	return nil
 }
 
+// objectKey is one key of a JSON object, and whether its value is null.
+type objectKey struct {
+	name string
+	null bool
+}
+
 // objectKeys returns the keys of the JSON object body, in order and with
 // any repeats; an error when body is not exactly one object.
-func objectKeys(body []byte) ([]string, error) {
+func objectKeys(body []byte) ([]objectKey, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, errors.New("not an object")
 	}
-	var keys []string
+	var keys []objectKey
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, err
 		}
-		keys = append(keys, tok.(string)) // inside an object, a key is a string
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
 			return nil, err
 		}
+		// Inside an object, a key is a string.
+		keys = append(keys, objectKey{name: tok.(string), null: string(value) == "null"})
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
 		return nil, err

@@ -112,6 +112,8 @@ func TestMalformedJSONRefused(t *testing.T) {
 		{"wrong case", "POST", "/api/v1/cart/items", `{"product_id":1,"Quantity":2}`, "Quantity"},
 		{"case twin", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":1,"QUANTITY":90}`, "QUANTITY"},
 		{"repeated key", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":1,"quantity":2}`, "quantity"},
+		{"quantity null", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":null}`, "quantity"},
+		{"product id null", "POST", "/api/v1/cart/items", `{"product_id":null}`, "product_id"},
 		{"repeated id", "POST", "/api/v1/task", `{"product_id":1,"quantity":1,"product_id":2}`, "product_id"},
 		{"quantity string", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":"2"}`, "quantity"},
 		{"quantity fraction", "POST", "/api/v1/cart/items", `{"product_id":1,"quantity":2.5}`, "quantity"},
