@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/audit"
@@ -63,7 +64,11 @@ type Handler struct {
 	clientIP func(r *http.Request) string
 	log      *slog.Logger
 
-	pages  *pages
+	pages *pages
+	// anonymousDenials bounds the audit events of refused requests from
+	// visitors who are not signed in: one per address per minute.
+	anonymousDenials *gate
+
 	mux    *http.ServeMux
 	chain  http.Handler // every request but the probes
 	probes http.Handler // /healthz and /readyz
@@ -88,6 +93,8 @@ func New(cfg Config) (*Handler, error) {
 		log:      cmp.Or(cfg.Logger, slog.Default()),
 		pages:    pg,
 		mux:      http.NewServeMux(),
+
+		anonymousDenials: newGate(time.Minute, 10000),
 	}
 	if h.clientIP == nil {
 		h.clientIP = remoteHost
