@@ -135,8 +135,12 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if s.listener, err = net.Listen("tcp", c.Addr); err != nil {
 		return err
 	}
+	var handler http.Handler = s.handler
+	if loopback(c.Addr) {
+		handler = web.SecurityHeaders(loopbackNamesOnly(handler))
+	}
 	s.http = &http.Server{
-		Handler:           s.handler,
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,

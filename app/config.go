@@ -116,10 +116,13 @@ func sqlitePath(store string) (string, error) {
 // loopback reports whether addr listens on the loopback interface only.
 func loopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
+	return err == nil && loopbackHost(host)
+}
+
+// loopbackHost reports whether host (a name or an address, without a port)
+// names this machine's loopback interface.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

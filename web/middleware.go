@@ -32,13 +32,15 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 	handler = h.logRequests(handler)
 	handler = h.identifyClient(handler)
 	handler = h.recoverPanics(handler)
-	return securityHeaders(handler)
+	return SecurityHeaders(handler)
 }
 
-// securityHeaders sets the headers every answer carries. Cache-Control is
-// no-store by default because nearly every answer is personal; the static
-// files, which are not, override it.
-func securityHeaders(next http.Handler) http.Handler {
+// SecurityHeaders sets the headers every answer carries (CONTRACT §6) and
+// passes the request to next. Cache-Control is no-store by default because
+// nearly every answer is personal; the static files, which are not,
+// override it. Handler applies it to every answer; it is exported so that
+// a program can put answers it gives before Handler under the same headers.
+func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", contentSecurityPolicy)

@@ -115,7 +115,7 @@ func New(cfg Config) (*Handler, error) {
 	// The probes skip the session and the user: they answer for the process
 	// and its stores, so a cookie a load balancer happens to send must
 	// neither make liveness depend on the database nor write to it.
-	h.probes = securityHeaders(h.recoverPanics(h.mux))
+	h.probes = SecurityHeaders(h.recoverPanics(h.mux))
 	return h, nil
 }
 
