@@ -11,6 +11,35 @@ import (
 // MaxIdempotencyKeyLen is the longest Idempotency-Key a checkout accepts.
 const MaxIdempotencyKeyLen = 255
 
+// ReviewCheckout returns the user's cart as a checkout would take it, and
+// the lines that the stock, as it is now, cannot fill, in the cart's order:
+// a checkout now would be refused for those. It needs checkout.
+func (s *Service) ReviewCheckout(ctx context.Context) (sesame.Cart, []sesame.ShortLine, error) {
+	u, err := s.authorize(ctx, sesame.PermCheckout)
+	if err != nil {
+		return sesame.Cart{}, nil, err
+	}
+	cart, err := s.cart(ctx, u.ID)
+	if err != nil || len(cart.Items) == 0 {
+		return cart, nil, err
+	}
+	products, err := s.store.Products(ctx)
+	if err != nil {
+		return sesame.Cart{}, nil, fmt.Errorf("shop: review checkout: %w", err)
+	}
+	stock := make(map[int64]int, len(products))
+	for _, p := range products {
+		stock[p.ID] = p.Stock
+	}
+	var short []sesame.ShortLine
+	for _, l := range cart.Items {
+		if available := stock[l.ProductID]; l.Quantity > available {
+			short = append(short, sesame.ShortLine{ProductID: l.ProductID, Name: l.Name, Wanted: l.Quantity, Available: available})
+		}
+	}
+	return cart, short, nil
+}
+
 // Checkout turns the user's cart into an order, all or nothing, and returns
 // it. It needs checkout.
 //

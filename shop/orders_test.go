@@ -2,6 +2,7 @@ package shop_test
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -55,6 +56,35 @@ func TestCheckout(t *testing.T) {
 	}
 	if p, err := e.shop.Product(ctx, e.widget.ID); err != nil || p.Stock != 8 {
 		t.Errorf("widget stock = %+v, %v; want 8", p, err)
+	}
+}
+
+// TestReviewCheckout: the review names the lines that stock cannot fill,
+// in the cart's order, and changes nothing.
+func TestReviewCheckout(t *testing.T) {
+	e := newEnv(t)
+	ctx := as(e.priv)
+	if cart, short, err := e.shop.ReviewCheckout(ctx); err != nil || len(cart.Items) != 0 || short != nil {
+		t.Fatalf("empty cart: %+v, %+v, %v", cart, short, err)
+	}
+	for _, add := range []struct {
+		p *sesame.Product
+		n int
+	}{{e.gadget, 3}, {e.widget, 10}} { // 2 gadgets and 10 widgets in stock
+		if _, err := e.shop.AddToCart(ctx, add.p.ID, add.n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cart, short, err := e.shop.ReviewCheckout(ctx)
+	if err != nil || len(cart.Items) != 2 {
+		t.Fatalf("ReviewCheckout = %+v, %v", cart, err)
+	}
+	want := []sesame.ShortLine{{ProductID: e.gadget.ID, Name: "gadget", Wanted: 3, Available: 2}}
+	if !reflect.DeepEqual(short, want) {
+		t.Errorf("short lines %+v, want %+v (the widgets fit exactly)", short, want)
+	}
+	if p, _ := e.shop.Product(ctx, e.gadget.ID); p.Stock != 2 {
+		t.Errorf("the review changed the stock to %d", p.Stock)
 	}
 }
 

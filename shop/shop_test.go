@@ -122,6 +122,7 @@ func TestPermissions(t *testing.T) {
 		{"Cart", sesame.PermCartEdit, func(ctx context.Context) error { _, err := e.shop.Cart(ctx); return err }},
 		{"AddToCart", sesame.PermCartEdit, func(ctx context.Context) error { _, err := e.shop.AddToCart(ctx, e.widget.ID, 1); return err }},
 		{"SetQuantity", sesame.PermCartEdit, func(ctx context.Context) error { _, err := e.shop.SetQuantity(ctx, e.widget.ID, 2); return err }},
+		{"ReviewCheckout", sesame.PermCheckout, func(ctx context.Context) error { _, _, err := e.shop.ReviewCheckout(ctx); return err }},
 		{"Checkout", sesame.PermCheckout, func(ctx context.Context) error { _, err := e.shop.Checkout(ctx, ""); return err }},
 		{"RemoveFromCart", sesame.PermCartEdit, func(ctx context.Context) error { _, err := e.shop.RemoveFromCart(ctx, e.widget.ID); return err }},
 		{"Restock", sesame.PermTaskPerform, func(ctx context.Context) error { _, err := e.shop.Restock(ctx, e.widget.ID, 1); return err }},

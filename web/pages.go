@@ -221,49 +221,22 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request, failure e
 	if err != nil {
 		return err
 	}
-	cart, err := h.shop.Cart(r.Context())
+	cart, short, err := h.shop.ReviewCheckout(r.Context())
 	if err != nil {
 		return err
 	}
-	v := checkoutView{linesView: linesView{Items: cart.Items, TotalCents: cart.TotalCents()}}
-	switch {
-	case p != nil:
-		v.ShortLines = p.Short
-	case len(cart.Items) > 0 && sesame.ActorFrom(r.Context()).User.Can(sesame.PermProductsView):
-		// Without products.view the stock is not this user's to see: the
-		// refusal of the checkout will name the short lines.
-		if v.ShortLines, err = h.shortLines(r, cart); err != nil {
-			return err
-		}
+	if p != nil {
+		short = p.Short // what the refusal saw
 	}
-	if len(v.ShortLines) > 0 {
-		v.Short = make(map[int64]sesame.ShortLine, len(v.ShortLines))
-		for _, l := range v.ShortLines {
+	v := checkoutView{linesView: linesView{Items: cart.Items, TotalCents: cart.TotalCents()}, ShortLines: short}
+	if len(short) > 0 {
+		v.Short = make(map[int64]sesame.ShortLine, len(short))
+		for _, l := range short {
 			v.Short[l.ProductID] = l
 		}
 	}
 	h.render(w, r, status, "checkout", "Check out", v, p)
 	return nil
-}
-
-// shortLines returns the lines of cart that the stock, as it is now, cannot
-// fill, in the cart's order.
-func (h *Handler) shortLines(r *http.Request, cart sesame.Cart) ([]sesame.ShortLine, error) {
-	products, err := h.shop.Products(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	stock := make(map[int64]int, len(products))
-	for _, p := range products {
-		stock[p.ID] = p.Stock
-	}
-	var short []sesame.ShortLine
-	for _, l := range cart.Items {
-		if available := stock[l.ProductID]; l.Quantity > available {
-			short = append(short, sesame.ShortLine{ProductID: l.ProductID, Name: l.Name, Wanted: l.Quantity, Available: available})
-		}
-	}
-	return short, nil
 }
 
 func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
