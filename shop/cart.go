@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/sesamehq/sesame"
@@ -75,8 +76,8 @@ func (s *Service) SetQuantity(ctx context.Context, productID int64, quantity int
 	return s.cart(ctx, u.ID)
 }
 
-// RemoveFromCart removes the line of productID from the user's cart (doing
-// nothing if there is none) and returns the cart. An unknown product
+// RemoveFromCart removes the line of productID from the user's cart (doing,
+// and recording, nothing if there is none) and returns the cart. An unknown product
 // matches sesame.ErrNotFound. It needs cart.edit.
 func (s *Service) RemoveFromCart(ctx context.Context, productID int64) (sesame.Cart, error) {
 	u, err := s.authorize(ctx, sesame.PermCartEdit)
@@ -87,6 +88,18 @@ func (s *Service) RemoveFromCart(ctx context.Context, productID int64) (sesame.C
 	checkProductID(inv, productID)
 	if err := inv.Err(); err != nil {
 		return sesame.Cart{}, err
+	}
+	before, err := s.cart(ctx, u.ID)
+	if err != nil {
+		return sesame.Cart{}, err
+	}
+	if !slices.ContainsFunc(before.Items, func(l sesame.LineItem) bool { return l.ProductID == productID }) {
+		// Nothing to remove: say whether the product exists, change and
+		// record nothing.
+		if _, err := s.store.Product(ctx, productID); err != nil {
+			return sesame.Cart{}, fmt.Errorf("shop: remove product %d from cart: %w", productID, err)
+		}
+		return before, nil
 	}
 	if err := s.store.SetCartQuantity(ctx, u.ID, productID, 0); err != nil {
 		return sesame.Cart{}, fmt.Errorf("shop: remove product %d from cart: %w", productID, err)

@@ -269,6 +269,15 @@ func TestCartChanges(t *testing.T) {
 	c, err = e.shop.RemoveFromCart(ctx, g)
 	step("remove", c, err, map[int64]int{}, sesame.ActionCartRemove, "product "+itoa(g))
 
+	// Removing what is not there changes and records nothing.
+	n = len(e.trail(t, e.cust))
+	if c, err := e.shop.RemoveFromCart(ctx, g); err != nil || len(c.Items) != 0 {
+		t.Errorf("removing an absent line: %+v, %v; want the empty cart", c, err)
+	}
+	if len(e.trail(t, e.cust)) != n {
+		t.Error("removing an absent line was audited as a change")
+	}
+
 	// One cart per user: the other user's cart is untouched.
 	if c, err := e.shop.Cart(as(e.priv)); err != nil || len(c.Items) != 0 {
 		t.Errorf("authorized_user's cart = %+v, %v; want empty", c, err)
