@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/sesamehq/sesame/audit"
@@ -29,6 +30,28 @@ import (
 // shutdownGrace bounds how long in-flight requests may take to finish once
 // the server is told to stop.
 const shutdownGrace = 10 * time.Second
+
+// The limits of the HTTP server. Headers must arrive quickly (a slow client
+// cannot hold a connection open for free); a whole request, whose body is
+// at most 64 KiB, gets longer; an answer may take as long as a login that
+// waits its turn at the password hash under load. Only requests still
+// running past shutdownGrace are cut at a stop, whatever WriteTimeout says.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+// readyTimeout bounds the store pings of /readyz: a load balancer's probe
+// wants an answer, and a store that takes longer is not ready.
+const readyTimeout = 2 * time.Second
+
+// cleanupInterval is how often dead sessions are removed (and their expiry
+// audited). Expiry is enforced at every request whatever it is; this only
+// keeps the stores small and the trail complete.
+const cleanupInterval = 5 * time.Minute
 
 // Server is one running sesame.
 type Server struct {
@@ -141,11 +164,11 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	s.http = &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	return nil
@@ -175,7 +198,7 @@ func (s *Server) openSessionStore(ctx context.Context, dbPath string) (session.S
 
 // ready reports whether the stores answer, for /readyz.
 func (s *Server) ready(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
 		return err
@@ -196,9 +219,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // for, so it is not an error (CONTRACT §1: exit 0). Run does not close the
 // stores; Close does.
 func (s *Server) Run(ctx context.Context) error {
+	// The cleanup ends before Run returns, so that it never works on
+	// stores that Close is closing.
 	cleanup, stopCleanup := context.WithCancel(context.Background())
+	var cleaning sync.WaitGroup
+	cleaning.Go(func() { s.handler.Sessions().Cleanup(cleanup, cleanupInterval) })
+	defer cleaning.Wait()
 	defer stopCleanup()
-	go s.handler.Sessions().Cleanup(cleanup, 5*time.Minute)
 
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
