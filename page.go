@@ -31,6 +31,20 @@ func ParsePage(limit, cursor string) (Page, error) {
 	return p, nil
 }
 
+// Bounded returns p with its limit within 1..MaxLimit, a zero or negative
+// one meaning DefaultLimit. Services and stores apply it to pages a front
+// end may not have validated, so that a zero Page is the first page of the
+// default size and no caller can ask for an unbounded list.
+func (p Page) Bounded() Page {
+	switch {
+	case p.Limit <= 0:
+		p.Limit = DefaultLimit
+	case p.Limit > MaxLimit:
+		p.Limit = MaxLimit
+	}
+	return p
+}
+
 // AfterID decodes a cursor of a list keyed by descending integer ids: the
 // page holds ids below the returned one. The first page has no bound and
 // returns 0.

@@ -118,22 +118,9 @@ func (l *Log) Events(ctx context.Context, page sesame.Page) ([]sesame.Event, str
 	if u == nil {
 		return nil, "", sesame.ErrUnauthenticated
 	}
-	events, next, err := l.store.Events(ctx, u.ID, clampPage(page))
+	events, next, err := l.store.Events(ctx, u.ID, page.Bounded())
 	if err != nil {
 		return nil, "", fmt.Errorf("audit: events of user %d: %w", u.ID, err)
 	}
 	return events, next, nil
-}
-
-// clampPage keeps a page the front end did not validate within bounds, so
-// that a zero Page means the first page of the default size and no caller
-// can ask the store for an unbounded list.
-func clampPage(p sesame.Page) sesame.Page {
-	switch {
-	case p.Limit <= 0:
-		p.Limit = sesame.DefaultLimit
-	case p.Limit > sesame.MaxLimit:
-		p.Limit = sesame.MaxLimit
-	}
-	return p
 }

@@ -123,12 +123,7 @@ func (s *Service) Orders(ctx context.Context, page sesame.Page) ([]sesame.Order,
 	if err != nil {
 		return nil, "", err
 	}
-	switch {
-	case page.Limit <= 0:
-		page.Limit = sesame.DefaultLimit
-	case page.Limit > sesame.MaxLimit:
-		page.Limit = sesame.MaxLimit
-	}
+	page = page.Bounded()
 	orders, next, err := s.store.Orders(ctx, u.ID, page)
 	if err != nil {
 		return nil, "", fmt.Errorf("shop: orders: %w", err)

@@ -223,17 +223,11 @@ func (db *DB) Orders(ctx context.Context, userID int64, page sesame.Page) ([]ses
 	return orders, next, nil
 }
 
-// pageBounds returns page with its limit brought within 1..sesame.MaxLimit
-// (0 meaning sesame.DefaultLimit) and the id that the rows of the page must
+// pageBounds returns page Bounded and the id that the rows of the page must
 // lie below. A cursor that is not one this store gave out is a
 // *sesame.InvalidError.
 func pageBounds(page sesame.Page) (sesame.Page, int64, error) {
-	switch {
-	case page.Limit <= 0:
-		page.Limit = sesame.DefaultLimit
-	case page.Limit > sesame.MaxLimit:
-		page.Limit = sesame.MaxLimit
-	}
+	page = page.Bounded()
 	after, err := page.AfterID()
 	if err != nil {
 		return page, 0, err

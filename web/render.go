@@ -39,8 +39,6 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"isoTime":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"describe":  describe,
 	"hasPrefix": strings.HasPrefix,
 }
 
