@@ -20,7 +20,11 @@ import (
 const contentSecurityPolicy = "default-src 'self'; object-src 'none'; base-uri 'none'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
-// middleware wraps next in the chain every request passes, outermost first.
+// middleware wraps next in the chain every request passes; the last
+// wrapped runs first. The cross-origin check runs after the session and the
+// user are loaded, so that its refusal, like every 403, is audited with who
+// it was (it reads only headers, so the order costs nothing); the client's
+// address comes before the log and the session, which both record it.
 func (h *Handler) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))

@@ -90,7 +90,8 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// products shows the catalogue; after a refused add to cart, with the reason.
+// products shows the catalogue. (A refused add to cart shows it too, with
+// the reason: see addToCart.)
 func (h *Handler) products(w http.ResponseWriter, r *http.Request) error {
 	return h.catalogue(w, r, "products", "Products", nil)
 }

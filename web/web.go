@@ -7,7 +7,7 @@
 // Pages and API differ only in how they read input and render answers.
 //
 // Every request passes, in order: security headers, panic recovery, the
-// request log, the client's address, the session (loaded once), the
+// client's address, the request log, the session (loaded once), the
 // signed-in user, the cross-origin check for unsafe methods, the body limit,
 // and finally the route, whose handler asks the services, which authorize.
 // Only the probes, /healthz and /readyz, skip the session and the user.
