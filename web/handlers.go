@@ -68,7 +68,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, username, passw
 	if err != nil {
 		return nil, session.Session{}, err
 	}
-	s, err := h.sessions.Login(w, r, strconv.FormatInt(user.ID, 10))
+	s, err := h.sessions.Login(w, r, sessionUser(user.ID))
 	if err != nil {
 		return nil, session.Session{}, err
 	}
@@ -101,7 +101,7 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, id string) 
 	if id == a.SessionID {
 		return true, h.signOut(w, r, sesame.ActionSessionRevoke)
 	}
-	err = h.sessions.Revoke(r.Context(), strconv.FormatInt(a.User.ID, 10), id)
+	err = h.sessions.Revoke(r.Context(), sessionUser(a.User.ID), id)
 	if errors.Is(err, session.ErrNotFound) {
 		return false, fmt.Errorf("session %q: %w", id, sesame.ErrNotFound)
 	}
@@ -116,19 +116,20 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, id string) 
 // endOtherSessions ends every session of the signed-in user but this one.
 func (h *Handler) endOtherSessions(r *http.Request) error {
 	a := sesame.ActorFrom(r.Context())
-	gone, err := h.sessions.RevokeAll(r.Context(), strconv.FormatInt(a.User.ID, 10), a.SessionID)
-	h.auditRevoked(r.Context(), gone, "")
-	return err
+	return h.endSessions(r.Context(), a.User.ID, a.SessionID, "")
 }
 
-// auditRevoked records the end of each session in gone, naming it (CONTRACT
-// §6: each revocation with its public session id), and why when there is
-// more to say.
-func (h *Handler) auditRevoked(ctx context.Context, gone []session.Session, why string) {
+// endSessions ends every session of user userID but the one with public id
+// exceptID, and records the end of each, naming it (CONTRACT §6: each
+// revocation with its public session id), with why when there is more to
+// say. Those it ended are recorded even when it then fails.
+func (h *Handler) endSessions(ctx context.Context, userID int64, exceptID, why string) error {
+	gone, err := h.sessions.RevokeAll(ctx, sessionUser(userID), exceptID)
 	for _, s := range gone {
 		h.audit.Record(ctx, sesame.Event{Action: sesame.ActionSessionRevoke,
 			Outcome: sesame.OutcomeSuccess, Detail: "session " + s.ID + why})
 	}
+	return err
 }
 
 // listSessions returns one page of the signed-in user's live sessions,
@@ -137,7 +138,7 @@ func (h *Handler) auditRevoked(ctx context.Context, gone []session.Session, why 
 // between pages skip nothing.
 func (h *Handler) listSessions(r *http.Request, p sesame.Page) ([]session.Session, string, error) {
 	a := sesame.ActorFrom(r.Context())
-	all, err := h.sessions.List(r.Context(), strconv.FormatInt(a.User.ID, 10))
+	all, err := h.sessions.List(r.Context(), sessionUser(a.User.ID))
 	if err != nil {
 		return nil, "", err
 	}
@@ -174,14 +175,9 @@ func (h *Handler) listSessions(r *http.Request, p sesame.Page) ([]session.Sessio
 // password in between.
 func (h *Handler) changePasswordAndRotate(w http.ResponseWriter, r *http.Request, current, next string) error {
 	a := sesame.ActorFrom(r.Context())
-	userID := strconv.FormatInt(a.User.ID, 10)
 	// Sessions ended here are revoked like any other (CONTRACT §6, audit).
 	const why = ", on password change"
-	endOthers := func(ctx context.Context) error {
-		gone, err := h.sessions.RevokeAll(ctx, userID, a.SessionID)
-		h.auditRevoked(ctx, gone, why)
-		return err
-	}
+	endOthers := func(ctx context.Context) error { return h.endSessions(ctx, a.User.ID, a.SessionID, why) }
 	if err := h.auth.ChangePassword(r.Context(), current, next, endOthers); err != nil {
 		return err
 	}
@@ -189,9 +185,7 @@ func (h *Handler) changePasswordAndRotate(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	gone, err := h.sessions.RevokeAll(r.Context(), userID, s.ID)
-	h.auditRevoked(r.Context(), gone, why)
-	return err
+	return h.endSessions(r.Context(), a.User.ID, s.ID, why)
 }
 
 // formFailure decides how a form's failure is shown. A refusal of the input

@@ -139,7 +139,7 @@ func (h *Handler) loadUser(next http.Handler) http.Handler {
 			return
 		}
 		var user *sesame.User
-		id, err := strconv.ParseInt(s.UserID, 10, 64)
+		id, err := userOf(s)
 		if err == nil {
 			user, err = h.auth.User(r.Context(), id)
 		}
@@ -205,7 +205,7 @@ func (h *Handler) limitBody(next http.Handler) http.Handler {
 // sessionExpired audits a session that timed out, found by a request or
 // removed by the cleanup.
 func (h *Handler) sessionExpired(ctx context.Context, s session.Session, r *http.Request) {
-	id, _ := strconv.ParseInt(s.UserID, 10, 64)
+	id, _ := userOf(s)
 	e := sesame.Event{
 		UserID:    id,
 		Action:    sesame.ActionSessionExpire,
@@ -227,3 +227,9 @@ func remoteHost(r *http.Request) string {
 	}
 	return host
 }
+
+// sessionUser and userOf convert between the user ids of the domain and
+// the opaque strings by which the session package knows users.
+func sessionUser(id int64) string { return strconv.FormatInt(id, 10) }
+
+func userOf(s session.Session) (int64, error) { return strconv.ParseInt(s.UserID, 10, 64) }
