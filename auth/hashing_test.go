@@ -4,45 +4,65 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// TestHashSlotsBound: however many logins arrive at once, no more argon2
-// computations run together than there are slots, so their memory is
-// bounded; the others wait and all get their turn.
+// TestHashSlotsBound: no more argon2 computations run together than there
+// are slots, so their memory is bounded: with both turns taken a third
+// waits (here until its request gives up), and gets a turn once one ends.
 func TestHashSlotsBound(t *testing.T) {
 	s := &Service{hashing: make(chan struct{}, 2)}
-	var running, most, done atomic.Int32
+	first, err := s.hashSlot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.hashSlot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second()
+
+	waiting, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if release, err := s.hashSlot(waiting); !errors.Is(err, context.DeadlineExceeded) {
+		if release != nil {
+			release()
+		}
+		t.Fatalf("a third turn with two taken: %v, want it to wait until its request ends", err)
+	}
+
+	first()
+	later, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	third, err := s.hashSlot(later)
+	if err != nil {
+		t.Fatalf("no turn after one ended: %v", err)
+	}
+	third()
+}
+
+// TestHashSlotsServeAll: under a crowd, every waiter gets its turn.
+func TestHashSlotsServeAll(t *testing.T) {
+	s := &Service{hashing: make(chan struct{}, 2)}
 	var wg sync.WaitGroup
-	for range 20 {
+	for range 50 {
 		wg.Go(func() {
 			release, err := s.hashSlot(context.Background())
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			n := running.Add(1)
-			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-			}
-			time.Sleep(time.Millisecond) // hold the slot so that others pile up
-			running.Add(-1)
 			release()
-			done.Add(1)
 		})
 	}
 	wg.Wait()
-	if m := most.Load(); m > 2 {
-		t.Errorf("%d hashes ran at once, want at most 2", m)
-	}
-	if d := done.Load(); d != 20 {
-		t.Errorf("%d of 20 got a turn", d)
+	if n := len(s.hashing); n != 0 {
+		t.Errorf("%d turns still taken after everyone finished", n)
 	}
 }
 
-// TestHashSlotGivesUp: a request that ends while it waits for a turn stops
-// waiting, and says why.
+// TestHashSlotGivesUp: a request that has ended stops waiting, and says why.
 func TestHashSlotGivesUp(t *testing.T) {
 	s := &Service{hashing: make(chan struct{}, 1)}
 	release, err := s.hashSlot(context.Background())
