@@ -73,7 +73,6 @@ func TestPagesVisitor(t *testing.T) {
 	if got := stockOf(t, u, productID(t, u, skuLantern)); got != 3 {
 		t.Errorf("lantern stock %d after a visitor's POST /task, want 3", got)
 	}
-	a.login("unauthorized_user", "password123") // the password is unchanged
 }
 
 // TestPagesLogin: the login form signs in with a new session, to next or
