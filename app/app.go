@@ -94,11 +94,24 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if s.Params == (auth.Params{}) {
 		s.Params = auth.DefaultParams
 	}
-	c := s.Config
-
-	dbPath, err := sqlitePath(c.DB)
+	dbPath, err := s.openData(ctx)
 	if err != nil {
 		return err
+	}
+	if err := s.build(ctx, dbPath); err != nil {
+		return err
+	}
+	return s.listen()
+}
+
+// openData opens the app database (seeding the demo data when asked) and
+// returns its path, refusing a start on the network while a demo account
+// has its public password (CONTRACT §1).
+func (s *Server) openData(ctx context.Context) (string, error) {
+	c := s.Config
+	dbPath, err := sqlitePath(c.DB)
+	if err != nil {
+		return "", err
 	}
 	_, statErr := os.Stat(dbPath)
 	newFile := errors.Is(statErr, os.ErrNotExist)
@@ -107,28 +120,32 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if seed && newFile && guarded {
 		// Refuse before the file exists: seeding it first would print the
 		// admin password for a start that then fails, and never again.
-		return fmt.Errorf("refusing to listen on %s: the new demo accounts would have their demo password "+
+		return "", fmt.Errorf("refusing to listen on %s: the new demo accounts would have their demo password "+
 			"(start on a loopback address, pass --demo=false, or --allow-demo-on-network)", c.Addr)
 	}
 	if s.db, err = sqlite.Open(ctx, dbPath); err != nil {
-		return err
+		return "", err
 	}
 	s.closers = append(s.closers, s.db.Close)
 
 	if seed {
 		if err := s.seedDemo(ctx); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if guarded {
 		if name, err := s.demoPasswordInUse(ctx); err != nil {
-			return err
+			return "", err
 		} else if name != "" {
-			return fmt.Errorf("refusing to listen on %s: the demo account %q still has its demo password "+
+			return "", fmt.Errorf("refusing to listen on %s: the demo account %q still has its demo password "+
 				"(change it, or pass --allow-demo-on-network)", c.Addr, name)
 		}
 	}
+	return dbPath, nil
+}
 
+// build opens the session store and wires the services and the front end.
+func (s *Server) build(ctx context.Context, dbPath string) error {
 	store, err := s.openSessionStore(ctx, dbPath)
 	if err != nil {
 		return err
@@ -147,19 +164,21 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		Shop:         shopSvc,
 		Audit:        log,
 		SessionStore: store,
-		Session:      session.Config{IdleTimeout: c.IdleTimeout, Lifetime: c.Lifetime, Now: s.Now},
+		Session:      session.Config{IdleTimeout: s.Config.IdleTimeout, Lifetime: s.Config.Lifetime, Now: s.Now},
 		Ready:        s.ready,
 		Logger:       s.Logger,
 	})
-	if err != nil {
-		return err
-	}
+	return err
+}
 
-	if s.listener, err = net.Listen("tcp", c.Addr); err != nil {
+// listen opens the listener and configures the HTTP server.
+func (s *Server) listen() error {
+	var err error
+	if s.listener, err = net.Listen("tcp", s.Config.Addr); err != nil {
 		return err
 	}
 	var handler http.Handler = s.handler
-	if loopback(c.Addr) {
+	if loopback(s.Config.Addr) {
 		handler = web.SecurityHeaders(loopbackNamesOnly(handler))
 	}
 	s.http = &http.Server{
