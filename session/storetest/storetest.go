@@ -5,7 +5,6 @@
 package storetest
 
 import (
-	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -17,9 +16,21 @@ import (
 	"github.com/sesamehq/sesame/session"
 )
 
-// Run runs the suite. newStore is called once per subtest and must return an
-// empty store that the test may use alone; it registers its own cleanup with
-// t.Cleanup. Records use times around the real clock, so stores that expire
+// Run runs the suite as subtests of t, which run in parallel with one
+// another. newStore is called once per subtest, with the subtest's t, and
+// must return a new, empty store that this subtest uses alone while the
+// others use theirs: a database of its own, say, not a table they share.
+// newStore releases what the store holds (a connection, a file) with
+// t.Cleanup.
+//
+// Stores must keep times to at least the millisecond: the suite uses whole
+// milliseconds, and tells a session dead at its deadline from one alive a
+// millisecond before it, so finer precision may be dropped but coarser may
+// not. Like the Manager, the suite never stores an IdleExpiresAt after the
+// ExpiresAt, so a store may find dead sessions by IdleExpiresAt alone.
+//
+// Every record the suite stores is alive by the real clock, and
+// DeleteExpired is asked about a later instant, so stores that drop dead
 // records by themselves (with a TTL) pass too.
 func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 	tests := []struct {
@@ -31,11 +42,13 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		{"CreateDuplicate", testCreateDuplicate},
 		{"Touch", testTouch},
 		{"Rotate", testRotate},
+		{"RotateOntoExisting", testRotateOntoExisting},
 		{"Delete", testDelete},
 		{"DeleteByID", testDeleteByID},
 		{"ListByUser", testListByUser},
 		{"DeleteByUser", testDeleteByUser},
 		{"DeleteExpired", testDeleteExpired},
+		{"DeleteExpiredAtDeadline", testDeleteExpiredAtDeadline},
 		{"Concurrent", testConcurrent},
 	}
 	for _, tt := range tests {
@@ -46,10 +59,8 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 	}
 }
 
-var ctx = context.Background()
-
 // now is the suite's time base, truncated to the millisecond: stores need
-// keep no finer precision.
+// keep no finer precision (see Run).
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
 // record returns a live record of userID with a random hash and id.
@@ -72,7 +83,7 @@ func record(userID string) session.Record {
 func create(t *testing.T, s session.Store, rs ...session.Record) {
 	t.Helper()
 	for _, r := range rs {
-		if err := s.Create(ctx, r); err != nil {
+		if err := s.Create(t.Context(), r); err != nil {
 			t.Fatalf("Create: %v", err)
 		}
 	}
@@ -80,7 +91,7 @@ func create(t *testing.T, s session.Store, rs ...session.Record) {
 
 func mustGet(t *testing.T, s session.Store, h session.Hash) session.Record {
 	t.Helper()
-	r, err := s.Get(ctx, h)
+	r, err := s.Get(t.Context(), h)
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
@@ -89,7 +100,7 @@ func mustGet(t *testing.T, s session.Store, h session.Hash) session.Record {
 
 func wantGone(t *testing.T, s session.Store, h session.Hash) {
 	t.Helper()
-	if _, err := s.Get(ctx, h); !errors.Is(err, session.ErrNotFound) {
+	if _, err := s.Get(t.Context(), h); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Get of a removed session: err = %v, want ErrNotFound", err)
 	}
 }
@@ -115,6 +126,7 @@ func testGetUnknown(t *testing.T, s session.Store) {
 }
 
 func testCreateDuplicate(t *testing.T, s session.Store) {
+	ctx := t.Context()
 	r := record("u1")
 	create(t, s, r)
 	sameHash := record("u2")
@@ -131,6 +143,7 @@ func testCreateDuplicate(t *testing.T, s session.Store) {
 }
 
 func testTouch(t *testing.T, s session.Store) {
+	ctx := t.Context()
 	r := record("u1")
 	create(t, s, r)
 	seen, idle := r.LastSeenAt.Add(90*time.Second), r.IdleExpiresAt.Add(90*time.Second)
@@ -146,6 +159,7 @@ func testTouch(t *testing.T, s session.Store) {
 }
 
 func testRotate(t *testing.T, s session.Store) {
+	ctx := t.Context()
 	r := record("u1")
 	create(t, s, r)
 	next := record("u1").Hash
@@ -161,7 +175,23 @@ func testRotate(t *testing.T, s session.Store) {
 	}
 }
 
+// testRotateOntoExisting: a new hash that another session already has must
+// be refused, and both sessions left as they were. Taking it over would end
+// the other session, or hand it to the wrong user; the Manager draws new
+// hashes at random, so this only happens when something else is broken, and
+// the store is the last place to notice.
+func testRotateOntoExisting(t *testing.T, s session.Store) {
+	a, b := record("a"), record("b")
+	create(t, s, a, b)
+	if err := s.Rotate(t.Context(), a.Hash, b.Hash); err == nil {
+		t.Error("Rotate onto the hash of another session succeeded")
+	}
+	equal(t, mustGet(t, s, a.Hash), a)
+	equal(t, mustGet(t, s, b.Hash), b)
+}
+
 func testDelete(t *testing.T, s session.Store) {
+	ctx := t.Context()
 	r, other := record("u1"), record("u1")
 	create(t, s, r, other)
 	if err := s.Delete(ctx, r.Hash); err != nil {
@@ -175,6 +205,7 @@ func testDelete(t *testing.T, s session.Store) {
 }
 
 func testDeleteByID(t *testing.T, s session.Store) {
+	ctx := t.Context()
 	r := record("u1")
 	create(t, s, r)
 	for _, tc := range []struct{ user, id string }{
@@ -194,6 +225,7 @@ func testDeleteByID(t *testing.T, s session.Store) {
 }
 
 func testListByUser(t *testing.T, s session.Store) {
+	ctx := t.Context()
 	a1, a2, b := record("a"), record("a"), record("b")
 	create(t, s, a1, a2, b)
 	list, err := s.ListByUser(ctx, "a")
@@ -219,6 +251,7 @@ func testListByUser(t *testing.T, s session.Store) {
 }
 
 func testDeleteByUser(t *testing.T, s session.Store) {
+	ctx := t.Context()
 	a1, a2, a3, b := record("a"), record("a"), record("a"), record("b")
 	create(t, s, a1, a2, a3, b)
 	gone, err := s.DeleteByUser(ctx, "a", a2.ID)
@@ -254,32 +287,71 @@ func ids(list []session.Session) []string {
 	return out
 }
 
+// testDeleteExpired asks about an instant an hour ahead, when every record
+// is still alive by the real clock: a store must go by the now it is given,
+// and one that drops dead records by itself (a TTL) still holds them all.
 func testDeleteExpired(t *testing.T, s session.Store) {
-	t0 := now()
+	t0 := now().Add(time.Hour)
 	live, idled, ended := record("u"), record("u"), record("u")
+	live.IdleExpiresAt = t0.Add(time.Minute)
 	idled.IdleExpiresAt = t0.Add(-time.Second)
 	ended.ExpiresAt, ended.IdleExpiresAt = t0.Add(-time.Second), t0.Add(-time.Second)
 	create(t, s, live, idled, ended)
-	gone, err := s.DeleteExpired(ctx, t0)
+	deleteExpired(t, s, t0, []session.Record{idled, ended}, []session.Record{live})
+}
+
+// testDeleteExpiredAtDeadline: a session is dead from the instant of its
+// deadline on (Session.Expired), so DeleteExpired at exactly that instant
+// removes and reports it, and one a millisecond from its deadline lives.
+func testDeleteExpiredAtDeadline(t *testing.T, s session.Store) {
+	t0 := now().Add(time.Hour) // as in testDeleteExpired
+	atIdle, atEnd, justLive := record("u"), record("u"), record("u")
+	atIdle.IdleExpiresAt = t0
+	// The Manager never lets the idle deadline pass the absolute one, so a
+	// session at the end of its lifetime reaches both at once.
+	atEnd.IdleExpiresAt, atEnd.ExpiresAt = t0, t0
+	justLive.IdleExpiresAt = t0.Add(time.Millisecond)
+	create(t, s, atIdle, atEnd, justLive)
+	deleteExpired(t, s, t0, []session.Record{atIdle, atEnd}, []session.Record{justLive})
+}
+
+// deleteExpired calls DeleteExpired at now and checks that it removed every
+// dead record and no live one, and reported each dead one once, as stored.
+func deleteExpired(t *testing.T, s session.Store, now time.Time, dead, live []session.Record) {
+	t.Helper()
+	gone, err := s.DeleteExpired(t.Context(), now)
 	if err != nil {
 		t.Fatalf("DeleteExpired: %v", err)
 	}
+	byID := map[string]session.Record{}
+	for _, r := range dead {
+		byID[r.ID] = r
+	}
 	reported := map[string]bool{}
 	for _, g := range gone {
-		if g.ID != idled.ID && g.ID != ended.ID || reported[g.ID] {
-			t.Errorf("DeleteExpired reported %+v; only %s and %s were dead, once each", g, idled.ID, ended.ID)
+		r, isDead := byID[g.ID]
+		switch {
+		case !isDead:
+			t.Errorf("DeleteExpired(%v) reported %+v, which is not dead", now, g)
+		case reported[g.ID]:
+			t.Errorf("DeleteExpired(%v) reported %s twice", now, g.ID)
+		default:
+			equal(t, session.Record{Hash: r.Hash, Session: g}, r)
 		}
 		reported[g.ID] = true
-		if g.ID == idled.ID && (g.UserID != "u" || !g.IdleExpiresAt.Equal(idled.IdleExpiresAt)) {
-			t.Errorf("DeleteExpired reported %+v, want the stored session %+v", g, idled.Session)
+	}
+	for _, r := range dead {
+		if !reported[r.ID] {
+			t.Errorf("DeleteExpired(%v) did not report %s (idle deadline %v, end %v)",
+				now, r.ID, r.IdleExpiresAt, r.ExpiresAt)
 		}
 	}
-	if !reported[idled.ID] || !reported[ended.ID] {
-		t.Errorf("DeleteExpired reported %d sessions, want both dead ones", len(gone))
+	for _, r := range dead {
+		wantGone(t, s, r.Hash)
 	}
-	wantGone(t, s, idled.Hash)
-	wantGone(t, s, ended.Hash)
-	mustGet(t, s, live.Hash)
+	for _, r := range live {
+		mustGet(t, s, r.Hash)
+	}
 }
 
 // testConcurrent runs the operations of a busy server at once; run the suite
@@ -288,6 +360,7 @@ func testDeleteExpired(t *testing.T, s session.Store) {
 // that fails every call must fail the test, not block senders on a full
 // channel until go test times out.
 func testConcurrent(t *testing.T, s session.Store) {
+	ctx := t.Context()
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
