@@ -167,9 +167,10 @@ func (s *Service) Login(ctx context.Context, username, password string) (*sesame
 }
 
 // checkThrottle refuses with a *sesame.RateLimitError when the counters of
-// key and ip say so.
+// key and ip say so, counting the failures of ip in the window that ends at
+// now.
 func (s *Service) checkThrottle(ctx context.Context, key, ip string, now time.Time) error {
-	t, err := s.store.LoginFailures(ctx, key, ip)
+	t, err := s.store.LoginFailures(ctx, key, ip, now.Add(-IPWindow))
 	if err != nil {
 		return fmt.Errorf("auth: read throttle: %w", err)
 	}
@@ -211,7 +212,7 @@ func (s *Service) verify(ctx context.Context, user *sesame.User, password string
 // an error only when the failure could not be counted: the caller must then
 // fail closed, since an uncounted failure is a free guess.
 func (s *Service) countFailure(ctx context.Context, e sesame.Event, key, ip string, now time.Time) error {
-	err := s.store.RecordLoginFailure(ctx, key, ip, now, IPWindow)
+	err := s.store.RecordLoginFailure(ctx, key, ip, now)
 	s.log.Record(ctx, e)
 	if err != nil {
 		return fmt.Errorf("auth: count failure: %w", err)

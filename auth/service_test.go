@@ -86,9 +86,11 @@ func (e *env) trail(t *testing.T, u *sesame.User) []sesame.Event {
 	return events
 }
 
+// throttle returns the counters of username and of ip as the service sees
+// them now: the address's failures in the last auth.IPWindow.
 func (e *env) throttle(t *testing.T, username, ip string) sesame.LoginFailures {
 	t.Helper()
-	th, err := e.db.LoginFailures(context.Background(), username, ip)
+	th, err := e.db.LoginFailures(context.Background(), username, ip, e.clock.Now().Add(-auth.IPWindow))
 	if err != nil {
 		t.Fatal(err)
 	}

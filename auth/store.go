@@ -20,12 +20,16 @@ type Store interface {
 	SetPasswordHash(ctx context.Context, id int64, hash string) error
 
 	// LoginFailures returns the failed-login counters for username and ip.
-	LoginFailures(ctx context.Context, username, ip string) (sesame.LoginFailures, error)
+	// The username counter is returned whatever its age: whether it still
+	// locks depends on its count, which the caller judges. The ip counter
+	// holds only the failures after since, the start of the sliding window:
+	// older ones no longer count, and the oldest counted one says when the
+	// window will next let one more through.
+	LoginFailures(ctx context.Context, username, ip string, since time.Time) (sesame.LoginFailures, error)
 	// RecordLoginFailure atomically counts one more failure for username and
-	// for ip. The ip counter counts within a fixed window that opens at the
-	// first failure and lasts window; a failure after the window opens a new
-	// one with a count of 1.
-	RecordLoginFailure(ctx context.Context, username, ip string, now time.Time, window time.Duration) error
+	// records one for ip at now. Each address failure is kept with its time,
+	// not folded into a count, so that LoginFailures can count any window.
+	RecordLoginFailure(ctx context.Context, username, ip string, now time.Time) error
 	// ResetLoginFailures forgets the failures of username (not of its ip).
 	ResetLoginFailures(ctx context.Context, username string) error
 }

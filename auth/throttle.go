@@ -14,10 +14,15 @@ import (
 //     to 15 min. This caps online guessing of one account at about a
 //     hundred tries a day while a legitimate user who mistypes a few times
 //     waits seconds, and a success clears it.
-//   - per client address, failures in a fixed one-minute window opened by
-//     its first failure: past 20, every attempt from the address is refused
-//     until the window ends. This slows one client spraying many usernames,
-//     which the per-name counter alone cannot see.
+//   - per client address, failures in a sliding one-minute window: an
+//     address with 20 failures in the last minute is refused until the
+//     oldest of them is a minute old, and then gets one more try. This slows
+//     one client spraying many usernames, which the per-name counter alone
+//     cannot see. The window slides rather than being fixed, because a
+//     fixed window has a boundary: 20 failures just before it and 20 just
+//     after are 40 guesses in two seconds, twice what "20 a minute" allows.
+//     With a sliding window no minute, wherever it starts, holds more than
+//     20 failures.
 //
 // An attempt refused by either is not checked and not counted: checking it
 // would let an attacker keep guessing behind the 429s, and counting it would
@@ -26,8 +31,8 @@ const (
 	UserFreeFailures = 5                // failures before a username is locked
 	UserBaseDelay    = time.Second      // lock after the 5th failure
 	UserMaxDelay     = 15 * time.Minute // longest lock
-	IPMaxFailures    = 20               // failures an address may make in one window
-	IPWindow         = time.Minute      // length of that window
+	IPMaxFailures    = 20               // failures an address may make in any window
+	IPWindow         = time.Minute      // length of that sliding window
 )
 
 // maxUsernameLen is the longest username that can exist, in bytes. Longer
@@ -56,10 +61,17 @@ func lockDelay(failures int) time.Duration {
 // Retry-After is not refused again at once. The wait is rounded up to whole
 // seconds and is at least one, because Retry-After carries whole seconds
 // and "0" would invite an immediate retry that is still refused.
+//
+// t.IPFailures must count only the failures inside the window that ends at
+// now (checkThrottle asks the store for those). An address at the limit
+// waits until its oldest counted failure leaves the window: then it is under
+// the limit again. (Only a burst across processes can take an address past
+// 20, see keyLock; it then waits longer than this says, and is told the
+// rest when it comes back.)
 func retryAfter(t sesame.LoginFailures, now time.Time) time.Duration {
 	var wait time.Duration
 	if t.IPFailures >= IPMaxFailures {
-		wait = max(wait, t.IPWindowStart.Add(IPWindow).Sub(now))
+		wait = max(wait, t.IPOldestFailure.Add(IPWindow).Sub(now))
 	}
 	if d := lockDelay(t.UserFailures); d > 0 {
 		wait = max(wait, t.UserLastFailure.Add(d).Sub(now))

@@ -78,8 +78,9 @@ func TestLoginIPLimit(t *testing.T) {
 		}
 		e.clock.Advance(time.Second)
 	}
-	// 20 s into the window: everything from the address is refused until
-	// the minute is over, even a right password, and nothing is counted.
+	// 20 s after the first failure: everything from the address is refused
+	// until that failure is a minute old, even a right password, and
+	// nothing is counted.
 	_, err := e.svc.Login(from(ip), "alice", "correct horse battery")
 	wantRateLimited(t, err, 40*time.Second)
 	e.clock.Advance(39*time.Second + 500*time.Millisecond)
@@ -92,10 +93,75 @@ func TestLoginIPLimit(t *testing.T) {
 	if _, err := e.svc.Login(from("203.0.113.8"), "alice", "correct horse battery"); err != nil {
 		t.Fatalf("login from another address: %v", err)
 	}
-	// The minute is over: the address may try again.
+	// The first failure is a minute old: the address may try again.
 	e.clock.t = start.Add(time.Minute)
 	if _, err := e.svc.Login(from(ip), "alice", "correct horse battery"); err != nil {
 		t.Fatalf("login after the window: %v", err)
+	}
+}
+
+// TestLoginIPLimitSlides: the address limit holds in every minute, not in
+// minutes that start at a first failure. A fixed window opened by the first
+// failure would let 20 failures straddle its end (some before, some after)
+// and then 20 more: 40 guesses within seconds.
+func TestLoginIPLimitSlides(t *testing.T) {
+	e := newEnv(t, cheap)
+	e.user(t, "alice", "correct horse battery", cheap, "customer")
+	const ip = "203.0.113.9"
+	n := 0
+	fail := func(what string) {
+		t.Helper()
+		n++ // a new username each time: no name is ever locked
+		if _, err := e.svc.Login(from(ip), "user"+strconv.Itoa(n), "guess"); err != sesame.ErrBadCredentials {
+			t.Fatalf("%s (failure %d): %v; want ErrBadCredentials", what, n, err)
+		}
+	}
+	t0 := e.clock.Now()
+	// One failure at t0: a fixed window would run from t0 to t0+60s.
+	fail("the first failure")
+	// Ten at t0+50s..t0+59s, one a second: 11 in that fixed window.
+	e.clock.t = t0.Add(50 * time.Second)
+	for range 10 {
+		fail("before the fixed boundary")
+		e.clock.Advance(time.Second)
+	}
+	// Ten at t0+60s..t0+69s. The one at t0 has left the sliding window, so
+	// each of these is checked, and the window ends with 20, the first at
+	// t0+50s.
+	for range 10 {
+		fail("after the fixed boundary")
+		e.clock.Advance(time.Second)
+	}
+	first := t0.Add(50 * time.Second)
+	if th := e.throttle(t, "", ip); th.IPFailures != 20 || !th.IPOldestFailure.Equal(first) {
+		t.Fatalf("counters at t0+70s = %+v; want 20 failures, the oldest at t0+50s", th)
+	}
+
+	// t0+70s: a fixed window opened at t0+60s would hold only 10 and let
+	// this through. 20 of the last minute refuse it, even the right
+	// password, until the failure at t0+50s is a minute old.
+	_, err := e.svc.Login(from(ip), "alice", "correct horse battery")
+	wantRateLimited(t, err, 40*time.Second)
+	for range 10 { // hammering is neither checked nor counted
+		_, err := e.svc.Login(from(ip), "user0", "guess")
+		wantRateLimited(t, err, 40*time.Second)
+	}
+	e.clock.t = first.Add(time.Minute - time.Millisecond)
+	_, err = e.svc.Login(from(ip), "alice", "correct horse battery")
+	wantRateLimited(t, err, time.Second)
+	if th := e.throttle(t, "alice", ip); th.IPFailures != 20 || th.UserFailures != 0 {
+		t.Fatalf("counters after refusals = %+v; want 20 address and 0 alice failures", th)
+	}
+
+	// t0+110s: the oldest has left; there is room for exactly one more,
+	// and then the next oldest (t0+51s) holds the address shut again.
+	e.clock.t = first.Add(time.Minute)
+	fail("the oldest has left the window")
+	_, err = e.svc.Login(from(ip), "alice", "correct horse battery")
+	wantRateLimited(t, err, time.Second)
+	e.clock.Advance(time.Second)
+	if _, err := e.svc.Login(from(ip), "alice", "correct horse battery"); err != nil {
+		t.Fatalf("login once the next oldest has left: %v", err)
 	}
 }
 

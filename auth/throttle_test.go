@@ -50,13 +50,19 @@ func TestRetryAfter(t *testing.T) {
 		{"rounded up", sesame.LoginFailures{UserFailures: 7, UserLastFailure: now.Add(-1500 * time.Millisecond)}, 3 * time.Second},
 		{"under a second is one", sesame.LoginFailures{UserFailures: 5, UserLastFailure: now.Add(-999 * time.Millisecond)}, time.Second},
 		{"capped", sesame.LoginFailures{UserFailures: 50, UserLastFailure: now}, 15 * time.Minute},
-		{"19 ip failures", sesame.LoginFailures{IPFailures: 19, IPWindowStart: now}, 0},
-		{"20 ip failures", sesame.LoginFailures{IPFailures: 20, IPWindowStart: now.Add(-20 * time.Second)}, 40 * time.Second},
-		{"20 ip failures, window over", sesame.LoginFailures{IPFailures: 20, IPWindowStart: now.Add(-time.Minute)}, 0},
+		{"19 ip failures", sesame.LoginFailures{IPFailures: 19, IPOldestFailure: now}, 0},
+		{"20 ip failures", sesame.LoginFailures{IPFailures: 20, IPOldestFailure: now.Add(-20 * time.Second)}, 40 * time.Second},
+		{"20 ip failures, oldest about to leave", sesame.LoginFailures{IPFailures: 20, IPOldestFailure: now.Add(-59*time.Second - time.Millisecond)}, time.Second},
+		{"20 ip failures, oldest a minute old", sesame.LoginFailures{IPFailures: 20, IPOldestFailure: now.Add(-time.Minute)}, 0},
+		{"20 ip failures, wait rounded up", sesame.LoginFailures{IPFailures: 20, IPOldestFailure: now.Add(-30*time.Second - 500*time.Millisecond)}, 30 * time.Second},
 		{"both: the longer", sesame.LoginFailures{
 			UserFailures: 6, UserLastFailure: now,
-			IPFailures: 25, IPWindowStart: now.Add(-50 * time.Second),
+			IPFailures: 25, IPOldestFailure: now.Add(-50 * time.Second),
 		}, 10 * time.Second},
+		{"both: the longer is the name's", sesame.LoginFailures{
+			UserFailures: 9, UserLastFailure: now,
+			IPFailures: 20, IPOldestFailure: now.Add(-50 * time.Second),
+		}, 16 * time.Second},
 	}
 	for _, tt := range tests {
 		if got := retryAfter(tt.t, now); got != tt.want {

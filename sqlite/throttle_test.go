@@ -2,22 +2,24 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/sqlite"
 )
 
 func TestThrottleCounters(t *testing.T) {
 	db := newDB(t)
 	ctx := context.Background()
-	const window = time.Minute
 	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-	throttle := func(username, ip string) sesame.LoginFailures {
+	throttle := func(username, ip string, since time.Time) sesame.LoginFailures {
 		t.Helper()
-		th, err := db.LoginFailures(ctx, username, ip)
+		th, err := db.LoginFailures(ctx, username, ip, since)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,12 +27,12 @@ func TestThrottleCounters(t *testing.T) {
 	}
 	fail := func(username, ip string, at time.Time) {
 		t.Helper()
-		if err := db.RecordLoginFailure(ctx, username, ip, at, window); err != nil {
+		if err := db.RecordLoginFailure(ctx, username, ip, at); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	if got := throttle("alice", "10.0.0.1"); got != (sesame.LoginFailures{}) {
+	if got := throttle("alice", "10.0.0.1", t0); got != (sesame.LoginFailures{}) {
 		t.Fatalf("no failures: %+v, want zeros", got)
 	}
 
@@ -43,51 +45,54 @@ func TestThrottleCounters(t *testing.T) {
 		name     string
 		username string
 		ip       string
+		since    time.Time
 		want     sesame.LoginFailures
 	}{
-		{"alice from .1", "alice", "10.0.0.1", sesame.LoginFailures{
+		{"alice from .1, all in the window", "alice", "10.0.0.1", t0.Add(-time.Millisecond), sesame.LoginFailures{
 			UserFailures: 2, UserLastFailure: t0.Add(10 * time.Second),
-			IPFailures: 3, IPWindowStart: t0,
+			IPFailures: 3, IPOldestFailure: t0,
 		}},
-		{"Alice in another case", "Alice", "10.0.0.2", sesame.LoginFailures{
+		// The window starts after since: a failure at since has left it.
+		{"a failure at since is out", "alice", "10.0.0.1", t0, sesame.LoginFailures{
 			UserFailures: 2, UserLastFailure: t0.Add(10 * time.Second),
-			IPFailures: 1, IPWindowStart: t0.Add(30 * time.Second),
+			IPFailures: 2, IPOldestFailure: t0.Add(10 * time.Second),
 		}},
-		{"unknown pair", "carol", "10.0.0.3", sesame.LoginFailures{}},
+		{"only the latest is in", "bob", "10.0.0.1", t0.Add(20*time.Second - time.Millisecond), sesame.LoginFailures{
+			UserFailures: 2, UserLastFailure: t0.Add(30 * time.Second),
+			IPFailures: 1, IPOldestFailure: t0.Add(20 * time.Second),
+		}},
+		// The username counter has no window: its failures are consecutive,
+		// however old.
+		{"all have left the window", "alice", "10.0.0.1", t0.Add(20 * time.Second), sesame.LoginFailures{
+			UserFailures: 2, UserLastFailure: t0.Add(10 * time.Second),
+		}},
+		{"Alice in another case, another address", "Alice", "10.0.0.2", t0, sesame.LoginFailures{
+			UserFailures: 2, UserLastFailure: t0.Add(10 * time.Second),
+			IPFailures: 1, IPOldestFailure: t0.Add(30 * time.Second),
+		}},
+		{"unknown pair", "carol", "10.0.0.3", t0.Add(-time.Hour), sesame.LoginFailures{}},
 	}
 	for _, tc := range steps {
-		if got := throttle(tc.username, tc.ip); got != tc.want {
+		if got := throttle(tc.username, tc.ip, tc.since); got != tc.want {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
 		}
-	}
-
-	// A failure just inside the window counts in it; one at its end opens a
-	// new window with a count of 1.
-	fail("alice", "10.0.0.1", t0.Add(window-time.Millisecond))
-	if got := throttle("alice", "10.0.0.1"); got.IPFailures != 4 || !got.IPWindowStart.Equal(t0) {
-		t.Errorf("inside the window: %+v, want 4 failures since %v", got, t0)
-	}
-	fail("alice", "10.0.0.1", t0.Add(window))
-	if got := throttle("alice", "10.0.0.1"); got.IPFailures != 1 || !got.IPWindowStart.Equal(t0.Add(window)) {
-		t.Errorf("after the window: %+v, want 1 failure since %v", got, t0.Add(window))
-	}
-	if got := throttle("alice", ""); got.UserFailures != 4 {
-		t.Errorf("user failures %d, want 4: the window is only for addresses", got.UserFailures)
 	}
 
 	// A reset forgets the name, whatever its case, and keeps the address.
 	if err := db.ResetLoginFailures(ctx, "aLiCe"); err != nil {
 		t.Fatal(err)
 	}
-	got := throttle("alice", "10.0.0.1")
-	if got.UserFailures != 0 || !got.UserLastFailure.IsZero() || got.IPFailures != 1 {
-		t.Errorf("after reset: %+v, want no user failures and 1 ip failure", got)
+	got := throttle("alice", "10.0.0.1", t0.Add(-time.Millisecond))
+	if got.UserFailures != 0 || !got.UserLastFailure.IsZero() || got.IPFailures != 3 {
+		t.Errorf("after reset: %+v, want no user failures and 3 ip failures", got)
 	}
-	if got := throttle("bob", ""); got.UserFailures != 2 {
+	if got := throttle("bob", "", t0); got.UserFailures != 2 {
 		t.Errorf("bob after alice's reset: %d failures, want 2", got.UserFailures)
 	}
 }
 
+// Failures from one address in the same millisecond are all counted: a
+// failure is a row, not a key that a second one would collide with.
 func TestRecordLoginFailureIsAtomic(t *testing.T) {
 	db := newDB(t)
 	ctx := context.Background()
@@ -96,17 +101,75 @@ func TestRecordLoginFailureIsAtomic(t *testing.T) {
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			if err := db.RecordLoginFailure(ctx, "alice", "10.0.0.9", now, time.Minute); err != nil {
+			if err := db.RecordLoginFailure(ctx, "alice", "10.0.0.9", now); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	got, err := db.LoginFailures(ctx, "alice", "10.0.0.9")
+	got, err := db.LoginFailures(ctx, "alice", "10.0.0.9", now.Add(-time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.UserFailures != n || got.IPFailures != n {
 		t.Errorf("after %d concurrent failures: %+v", n, got)
 	}
+}
+
+// A database from before the sliding window (schema version 2, one counter
+// row per address) upgrades: the counters it cannot date are dropped and
+// the address starts afresh, counted by the new rules.
+func TestThrottleUpgradeFromFixedWindow(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sesame.db")
+	old, err := sqlite.OpenSQL(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		migrationSQL(t, "0001_schema.sql"),
+		migrationSQL(t, "0002_roles.sql"),
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`,
+		`INSERT INTO schema_migrations VALUES (1, 0), (2, 0)`,
+		`INSERT INTO login_failures VALUES ('alice', 3, 1000)`,
+		`INSERT INTO login_ip_failures (ip, window_start, failures) VALUES ('10.0.0.1', 1000, 20)`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatalf("building a version 2 file: %v", err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db := openDB(t, path)
+	since := time.UnixMilli(0)
+	got, err := db.LoginFailures(ctx, "alice", "10.0.0.1", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sesame.LoginFailures{UserFailures: 3, UserLastFailure: time.UnixMilli(1000).UTC()}
+	if got != want {
+		t.Errorf("after the upgrade: %+v, want %+v: names kept, addresses afresh", got, want)
+	}
+	at := time.UnixMilli(2000)
+	if err := db.RecordLoginFailure(ctx, "alice", "10.0.0.1", at); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = db.LoginFailures(ctx, "alice", "10.0.0.1", since); err != nil {
+		t.Fatal(err)
+	}
+	if got.IPFailures != 1 || !got.IPOldestFailure.Equal(at) {
+		t.Errorf("a failure after the upgrade: %+v, want 1 address failure at %v", got, at)
+	}
+}
+
+// migrationSQL returns the text of migrations/name.
+func migrationSQL(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("migrations", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
