@@ -223,9 +223,10 @@ func (m *Manager) Cleanup(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Ping checks that the store answers, when it knows how to tell.
+// Ping checks that the store answers, for a readiness check: it returns the
+// store's Ping error when the store is a Pinger, and nil when it cannot tell.
 func (m *Manager) Ping(ctx context.Context) error {
-	if p, ok := m.store.(interface{ Ping(context.Context) error }); ok {
+	if p, ok := m.store.(Pinger); ok {
 		return p.Ping(ctx)
 	}
 	return nil

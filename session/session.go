@@ -31,8 +31,10 @@ import (
 	"time"
 )
 
-// ErrNotFound is returned by stores, and by Manager.Revoke, when no such
-// session exists.
+// ErrNotFound says that no such session exists. Stores return it, and so
+// does the Manager: Revoke for an id that names none of the user's
+// sessions, Renew for a request without a session or whose session ended
+// meanwhile. The Manager wraps it; test for it with errors.Is.
 var ErrNotFound = errors.New("session: not found")
 
 // Session is what may be known about a session without holding it: nothing
@@ -69,8 +71,18 @@ type Record struct {
 // when shared by several processes, make every write visible to all of them
 // at once: the Manager caches nothing.
 //
-// Stores need not check expiry; the Manager does. They may drop expired
-// records early (a Redis TTL, say) and must drop them in DeleteExpired.
+// Times must come back as they were stored to at least the millisecond, so
+// that deadlines stay where the Manager put them; finer precision may be
+// dropped. Package storetest checks them to the millisecond.
+//
+// Stores need not check expiry; the Manager does. The Manager never sets
+// IdleExpiresAt after ExpiresAt, so a store may find dead sessions by
+// IdleExpiresAt alone. A store may drop dead records by itself (a Redis TTL,
+// say), but cannot report those, so Config.OnExpire never sees them; the
+// rest it must remove in DeleteExpired.
+//
+// A store that can tell whether it is reachable also implements Pinger.
+// Package storetest checks a store against this whole contract.
 type Store interface {
 	// Create stores a new record. A Hash or ID that already exists is an
 	// error.
@@ -82,7 +94,7 @@ type Store interface {
 	Touch(ctx context.Context, h Hash, lastSeen, idleExpiresAt time.Time) error
 	// Rotate gives the session with hash old the hash new, atomically: no
 	// moment exists in which both or neither work. ErrNotFound when old does
-	// not exist.
+	// not exist; an error, changing nothing, when another session has new.
 	Rotate(ctx context.Context, old, new Hash) error
 	// Delete removes the session with hash h; removing a missing one is not
 	// an error.
@@ -98,6 +110,14 @@ type Store interface {
 	// DeleteExpired removes every session dead at now and returns those it
 	// removed, each once, so that their end can be recorded.
 	DeleteExpired(ctx context.Context, now time.Time) ([]Session, error)
+}
+
+// Pinger is the optional method of a Store that can tell whether it is
+// reachable, such as one over a database connection. Manager.Ping calls it,
+// so that a readiness check covers the session store.
+type Pinger interface {
+	// Ping returns an error when the store cannot be reached.
+	Ping(ctx context.Context) error
 }
 
 // tokenBytes is the entropy of a session token: 256 bits, twice what OWASP

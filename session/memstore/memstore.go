@@ -20,6 +20,8 @@ type Store struct {
 	ids    map[string]session.Hash
 }
 
+var _ session.Store = (*Store)(nil)
+
 // New returns an empty Store.
 func New() *Store {
 	return &Store{

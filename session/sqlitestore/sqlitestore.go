@@ -42,6 +42,11 @@ type Store struct {
 	db *sql.DB
 }
 
+var (
+	_ session.Store  = (*Store)(nil)
+	_ session.Pinger = (*Store)(nil)
+)
+
 // New returns a Store over db, creating its table if it is missing. The
 // caller keeps db and closes it.
 func New(ctx context.Context, db *sql.DB) (*Store, error) {
@@ -51,7 +56,8 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers. It makes Store a session.Pinger,
+// so that Manager.Ping covers the database.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Create implements session.Store.
