@@ -32,10 +32,10 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string, befo
 	if a.User == nil {
 		return sesame.ErrUnauthenticated
 	}
-	key := throttleKey(a.User.Username)
-	defer s.attempts.lockAttempt(key, a.IP)()
+	key, ip := throttleKey(a.User.Username), throttleAddr(a.IP)
+	defer s.attempts.lockAttempt(key, ip)()
 	now := s.now()
-	if err := s.checkThrottle(ctx, key, a.IP, now); err != nil {
+	if err := s.checkThrottle(ctx, key, ip, now); err != nil {
 		return err
 	}
 	// The actor's copy was loaded without its hash; read the stored one.
@@ -53,7 +53,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string, befo
 			Action:  sesame.ActionPasswordChange,
 			Outcome: sesame.OutcomeFailure,
 			Detail:  "wrong current password",
-		}, key, a.IP, now)
+		}, key, ip, now)
 		if err != nil {
 			return err
 		}

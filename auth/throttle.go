@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ import (
 //     fixed window has a boundary: 20 failures just before it and 20 just
 //     after are 40 guesses in two seconds, twice what "20 a minute" allows.
 //     With a sliding window no minute, wherever it starts, holds more than
-//     20 failures.
+//     20 failures. An IPv6 client counts as its /64 (see throttleAddr).
 //
 // An attempt refused by either is not checked and not counted: checking it
 // would let an attacker keep guessing behind the 429s, and counting it would
@@ -93,4 +94,25 @@ func roundUpSecond(d time.Duration) time.Duration {
 // one counter, and cut to maxUsernameLen bytes on a rune boundary.
 func throttleKey(username string) string {
 	return sesame.Clip(strings.ToLower(username), maxUsernameLen)
+}
+
+// throttleAddr is the client address ip as the address counter and the
+// per-address lock key it. An IPv6 address becomes its /64 prefix, such as
+// "2001:db8:1:2::/64": a subscriber is routinely given a whole /64 and may
+// use any of its 2^64 addresses, so counting single addresses would let one
+// client rotate past the limit for ever. The price is that the hosts of one
+// /64 (one network) share the limit, as the hosts behind one IPv4 NAT
+// already do. IPv4 addresses, IPv4-mapped IPv6 addresses (each is one IPv4
+// client) and strings that do not parse as an address are left as they are.
+// The audit trail keeps the full address; only throttling groups.
+func throttleAddr(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64) // drops a zone: fe80::1%eth0 is in fe80::/64
+	if err != nil {
+		return ip // cannot happen: 64 bits fit in any IPv6 address
+	}
+	return p.String()
 }

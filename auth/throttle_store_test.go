@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -162,6 +163,96 @@ func TestLoginIPLimitSlides(t *testing.T) {
 	e.clock.Advance(time.Second)
 	if _, err := e.svc.Login(from(ip), "alice", "correct horse battery"); err != nil {
 		t.Fatalf("login once the next oldest has left: %v", err)
+	}
+}
+
+// TestThrottleIPv6Per64: an IPv6 client may use any address of its /64, so
+// the address limit counts the /64, at login and in a password change
+// alike; the neighbouring /64s are other clients. The audit trail still
+// shows the full address.
+func TestThrottleIPv6Per64(t *testing.T) {
+	e := newEnv(t, cheap)
+	const right, next = "correct horse battery", "a brand new passphrase"
+	alice := e.user(t, "alice", right, cheap, "customer")
+	// An address of 2001:db8:1:2::/64 for each i, differing in every group
+	// of the host half.
+	addr := func(i int) string {
+		return fmt.Sprintf("2001:db8:1:2:%x:%x:%x:%x", i, 0xffff-i, i*0x101, i+1)
+	}
+	// A wrong current password through alice's session counts for the /64…
+	if err := e.svc.ChangePassword(as(alice, "pub-1", addr(0)), "guess", next, nil); err == nil {
+		t.Fatal("wrong current password accepted")
+	}
+	// …as do 19 failed logins, each from another address of it.
+	for i := 1; i < 20; i++ {
+		name := "user" + strconv.Itoa(i)
+		if i == 1 {
+			name = "alice"
+		}
+		if _, err := e.svc.Login(from(addr(i)), name, "guess"); err != sesame.ErrBadCredentials {
+			t.Fatalf("failure %d: %v; want ErrBadCredentials", i+1, err)
+		}
+	}
+	if th := e.throttle(t, "", "2001:db8:1:2::/64"); th.IPFailures != 20 {
+		t.Fatalf("failures counted for the /64 = %d; want 20", th.IPFailures)
+	}
+
+	// Every address of the /64 is refused now, at login and in a password
+	// change, until the first failure is a minute old.
+	_, err := e.svc.Login(from("2001:db8:1:2:ffff:ffff:ffff:ffff"), "alice", right)
+	wantRateLimited(t, err, time.Minute)
+	err = e.svc.ChangePassword(as(alice, "pub-1", "2001:db8:1:2::99"), right, next, nil)
+	wantRateLimited(t, err, time.Minute)
+	// The /64s on either side are other clients.
+	for _, ip := range []string{"2001:db8:1:3::1", "2001:db8:1:1:ffff:ffff:ffff:ffff"} {
+		if _, err := e.svc.Login(from(ip), "alice", right); err != nil {
+			t.Errorf("login from %s: %v; want success", ip, err)
+		}
+	}
+
+	// The trail records where each failure really came from.
+	var ips []string
+	for _, ev := range e.trail(t, alice) {
+		if ev.Outcome == sesame.OutcomeFailure {
+			ips = append(ips, ev.IP)
+		}
+	}
+	if want := []string{addr(1), addr(0)}; fmt.Sprint(ips) != fmt.Sprint(want) {
+		t.Errorf("alice's failures were recorded from %v; want %v", ips, want)
+	}
+}
+
+// TestLoginConcurrentBurstIPv6 sends 30 guesses at once from 30 addresses
+// of one /64, for 30 usernames: they share one address lock, so exactly 20
+// are checked, as in a sequence.
+func TestLoginConcurrentBurstIPv6(t *testing.T) {
+	e := newEnv(t, cheap)
+	const n = 30
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ip := fmt.Sprintf("2001:db8:5:6::%x", i+1)
+			_, err := e.svc.Login(from(ip), "user"+strconv.Itoa(i), "guess")
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var bad, limited int
+	for err := range errs {
+		var rl *sesame.RateLimitError
+		switch {
+		case err == sesame.ErrBadCredentials:
+			bad++
+		case errors.As(err, &rl):
+			limited++
+		default:
+			t.Errorf("Login: %v", err)
+		}
+	}
+	if bad != 20 || limited != n-20 {
+		t.Errorf("%d checked, %d refused; want 20 and %d", bad, limited, n-20)
 	}
 }
 

@@ -88,3 +88,33 @@ func TestThrottleKey(t *testing.T) {
 		t.Errorf("throttleKey cut inside a rune: %d bytes", len(got))
 	}
 }
+
+func TestThrottleAddr(t *testing.T) {
+	tests := []struct{ ip, want string }{
+		// IPv6: the /64, written canonically, whatever the spelling.
+		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"2001:DB8:1:2::1", "2001:db8:1:2::/64"},
+		{"2001:0db8:0001:0002:0000:0000:0000:0001", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"}, // the next /64 is another
+		{"2001:db8::1", "2001:db8::/64"},
+		{"::1", "::/64"},
+		{"fe80::1%eth0", "fe80::/64"}, // the zone goes with the host bits
+		// IPv4, and IPv4 in IPv6 clothing: one client each, as they are.
+		{"203.0.113.7", "203.0.113.7"},
+		{"::ffff:203.0.113.7", "::ffff:203.0.113.7"},
+		{"::ffff:cb00:7107", "::ffff:cb00:7107"},
+		// Not an address: as it is.
+		{"", ""},
+		{"unknown", "unknown"},
+		{"[2001:db8::1]", "[2001:db8::1]"},
+		{"[2001:db8::1]:443", "[2001:db8::1]:443"},
+		{"203.0.113.7:443", "203.0.113.7:443"},
+		{"2001:db8::/64", "2001:db8::/64"},
+	}
+	for _, tt := range tests {
+		if got := throttleAddr(tt.ip); got != tt.want {
+			t.Errorf("throttleAddr(%q) = %q; want %q", tt.ip, got, tt.want)
+		}
+	}
+}
