@@ -109,8 +109,8 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request, userID string) (
 		CreatedAt:  now,
 		LastSeenAt: now,
 		ExpiresAt:  now.Add(m.cfg.Lifetime),
-		IP:         clip(m.cfg.ClientIP(r), 64),
-		UserAgent:  clip(r.UserAgent(), 512),
+		IP:         clip(m.cfg.ClientIP(r), maxIPLen),
+		UserAgent:  clip(r.UserAgent(), maxUserAgentLen),
 	}}
 	rec.IdleExpiresAt = m.idleDeadline(now, rec.ExpiresAt)
 	if err := m.store.Create(r.Context(), rec); err != nil {
@@ -203,9 +203,20 @@ func (m *Manager) DeleteExpired(ctx context.Context) (int, error) {
 	return len(gone), nil
 }
 
+// defaultCleanupInterval is Cleanup's interval when given none: dead
+// sessions linger at most this long, and the store is swept a dozen times an
+// hour.
+const defaultCleanupInterval = 5 * time.Minute
+
 // Cleanup calls DeleteExpired every interval until ctx is done, so that dead
-// sessions do not pile up in stores that do not expire them by themselves.
+// sessions do not pile up in stores that do not drop them by themselves. An
+// interval of zero or less means 5 minutes, rather than no cleanup at all.
+// Run it in a goroutine of its own; it logs failures to Config.Logger and
+// tries again at the next tick.
 func (m *Manager) Cleanup(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = defaultCleanupInterval
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -267,6 +278,18 @@ func (m *Manager) clearCookie(w http.ResponseWriter) {
 	})
 }
 
+// Limits on what a client supplies for a new session, enforced by clip, so
+// that a huge or malformed header cannot bloat the store or break a page that
+// lists sessions.
+const (
+	// maxIPLen holds any IP address in text (IPv6 takes at most 45 bytes)
+	// with room for a zone, whatever a Config.ClientIP makes of a header.
+	maxIPLen = 64
+	// maxUserAgentLen keeps enough of a browser's User-Agent (real ones
+	// rarely pass 300 bytes) to recognize it in a list of sessions.
+	maxUserAgentLen = 512
+)
+
 func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -275,8 +298,10 @@ func remoteHost(r *http.Request) string {
 	return host
 }
 
-// clip shortens client-supplied text to at most n bytes of valid UTF-8, so
-// that a huge or malformed header cannot bloat the store or break a page.
+// clip shortens client-supplied text to at most n bytes of valid UTF-8, cut
+// between characters. It is a copy of sesame.Clip, on purpose: this package
+// is imported by programs that are not sesame, so it must not import the
+// domain package, nor anything else of the shop.
 func clip(s string, n int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {

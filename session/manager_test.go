@@ -361,3 +361,13 @@ func TestStoreFailure(t *testing.T) {
 		t.Errorf("status %d, handled %v, next called %v; want 503 from ErrorHandler only", w.Code, handled, called)
 	}
 }
+
+// TestCleanupWithoutInterval: an interval of zero or less means the default,
+// rather than a panic in time.NewTicker.
+func TestCleanupWithoutInterval(t *testing.T) {
+	m := session.New(memstore.New(), session.Config{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	m.Cleanup(ctx, 0)
+	m.Cleanup(ctx, -time.Second)
+}

@@ -11,6 +11,10 @@ import (
 // the request context so that Login, Renew and Logout, called by a handler
 // further down, change what later code in the same request sees.
 type state struct {
+	// mu guards the fields below. The request's context, and the state with
+	// it, reaches any goroutine a handler starts (to load parts of a page in
+	// parallel, say), so FromContext in one may run while Login, Renew or
+	// Logout in another changes the state.
 	mu      sync.Mutex
 	ok      bool
 	hash    Hash
