@@ -27,23 +27,28 @@ type Config struct {
 	// default 12 hours.
 	Lifetime time.Duration
 	// TouchInterval is how stale the stored last-seen time may become
-	// before a request writes it; default a twentieth of IdleTimeout, at
-	// most 1 minute, and never more than half of IdleTimeout. A session may
-	// therefore idle out up to TouchInterval early, never late.
+	// before a request writes it, so a session may idle out up to this much
+	// early, never late. Default a twentieth of IdleTimeout, at most 1
+	// minute; a value set here is cut to half of IdleTimeout if longer.
 	TouchInterval time.Duration
 
-	// ClientIP returns the address recorded for a new session; default the
-	// host of r.RemoteAddr. Programs behind a proxy they trust replace it.
+	// ClientIP returns the address recorded for a new session, of which 64
+	// bytes are kept; default the host of r.RemoteAddr. Programs behind a
+	// proxy they trust replace it.
 	ClientIP func(r *http.Request) string
 	// OnExpire is called for a session that has timed out, once it is
-	// deleted: with r the request that presented it, or with r nil when
-	// DeleteExpired removed it. For an audit trail, say. Optional.
+	// deleted: with the request's context and r the request that presented
+	// it, before that request goes on; or with DeleteExpired's ctx and r nil
+	// when DeleteExpired (or Cleanup) removed it. For an audit trail, say.
+	// Sessions that Login, Logout or a revocation end are not reported
+	// here. Optional.
 	OnExpire func(ctx context.Context, s Session, r *http.Request)
-	// ErrorHandler answers a request whose session could not be read
+	// ErrorHandler answers a request whose session could not be loaded
 	// because the store failed; default a bare 503. The request is not
 	// passed on: treating it as signed out would hide the outage.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
-	// Logger receives failures that do not stop a request; default
+	// Logger receives failures that stop nothing (a last-seen time not
+	// written, a failed Cleanup) and what Cleanup removed; default
 	// slog.Default().
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests inject their own.
@@ -86,7 +91,7 @@ func New(store Store, cfg Config) *Manager {
 func (m *Manager) CookieName() string { return m.cfg.CookieName }
 
 // Login starts a new session for userID and sends its cookie. Any session
-// the request arrived with is ended first, so that a token known before
+// the request arrived with, as Middleware loaded it, is ended first, so that a token known before
 // sign-in (planted by an attacker, or left by another user) is worthless
 // after it. The request's context, if it went through Middleware, carries the
 // new session from now on.
@@ -124,7 +129,8 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request, userID string) (
 // Renew gives the request's session a new token and sends it; the old token
 // is dead at once. The session keeps its public id, sign-in time and absolute
 // deadline. Call it on every change of privilege: a password change, a role
-// change. Without a session it returns ErrNotFound.
+// change. Without a session, or when the session has ended since
+// Middleware loaded it, the error is ErrNotFound.
 func (m *Manager) Renew(w http.ResponseWriter, r *http.Request) (Session, error) {
 	st := stateFrom(r.Context())
 	if !st.valid() {
@@ -189,7 +195,7 @@ func (m *Manager) RevokeAll(ctx context.Context, userID, exceptID string) ([]Ses
 }
 
 // DeleteExpired removes the sessions that are dead now, calls OnExpire for
-// each and returns how many it removed; see Cleanup.
+// each (with a nil request) and returns how many it removed; see Cleanup.
 func (m *Manager) DeleteExpired(ctx context.Context) (int, error) {
 	gone, err := m.store.DeleteExpired(ctx, m.cfg.Now())
 	if err != nil {

@@ -57,8 +57,8 @@ func stateFrom(ctx context.Context) *state {
 
 // FromContext returns the session of the request whose context is ctx, and
 // false when the request has none (no cookie, or an unknown, tampered,
-// expired or revoked one: all look the same). It sees Login and Logout made
-// earlier in the same request.
+// expired or revoked one: all look the same). It sees Login, Renew and Logout
+// made earlier in the same request.
 func FromContext(ctx context.Context) (Session, bool) {
 	st := stateFrom(ctx)
 	if st == nil {
@@ -79,11 +79,13 @@ var (
 	errUnknownCookie = errors.New("session: unknown cookie")
 )
 
-// Middleware loads the session named by the request's cookie, once, and puts
-// it in the request context for FromContext. A cookie that names no live
-// session is ignored (and, when malformed or timed out, cleared); the
-// request goes on without a session. A store failure is
-// answered by Config.ErrorHandler and goes no further.
+// Middleware loads the session named by the request's cookie, once per
+// request, and puts it in the request context for FromContext and for
+// Login, Renew and Logout. A cookie that names no live session is ignored
+// (and, when malformed or timed out, cleared); the request goes on without
+// a session. A store that fails to load the session is answered by
+// Config.ErrorHandler and the request goes no further; a failure to record
+// the session's use is only logged.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := new(state)
