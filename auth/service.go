@@ -221,6 +221,24 @@ func (s *Service) countFailure(ctx context.Context, e sesame.Event, key, ip stri
 	return nil
 }
 
+// PruneLoginFailures deletes the throttle state that can no longer matter,
+// at s.Now, and returns how many rows went: address failures that have left
+// the window (IPWindow) and the counters of usernames without a failure for
+// UserForgetAfter. The store keeps a row for every failed login and every
+// name tried, so without this they would pile up for ever, an attacker
+// spraying invented names adding a row a guess. The app runs it from its
+// periodic cleanup; it is safe beside logins, in any process: no check
+// counts what it deletes, except a day-old run of name failures, which is
+// meant to end.
+func (s *Service) PruneLoginFailures(ctx context.Context) (int, error) {
+	now := s.now()
+	n, err := s.store.ForgetLoginFailures(ctx, now.Add(-IPWindow), now.Add(-UserForgetAfter))
+	if err != nil {
+		return 0, fmt.Errorf("auth: prune login failures: %w", err)
+	}
+	return n, nil
+}
+
 // rehash stores a fresh hash of password under s.params for user id. It is
 // best effort: the user has proved who they are, and failing their login
 // because an upgrade could not be written would punish them for our fault.

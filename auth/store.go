@@ -32,4 +32,14 @@ type Store interface {
 	RecordLoginFailure(ctx context.Context, username, ip string, now time.Time) error
 	// ResetLoginFailures forgets the failures of username (not of its ip).
 	ResetLoginFailures(ctx context.Context, username string) error
+	// ForgetLoginFailures deletes throttle state that has served its time,
+	// so that the store does not keep a row for every failure and every
+	// name ever tried: the address failures at or before windowStart (those
+	// that LoginFailures with that since no longer counts) and the username
+	// counters whose latest failure is at or before quietSince. It returns
+	// how many rows it deleted. The two cutoffs differ, and are the
+	// caller's: an address failure is dead once it leaves the window, while
+	// a username's run of failures must outlive its lock (see
+	// UserForgetAfter).
+	ForgetLoginFailures(ctx context.Context, windowStart, quietSince time.Time) (int, error)
 }

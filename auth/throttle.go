@@ -36,6 +36,19 @@ const (
 	IPWindow         = time.Minute      // length of that sliding window
 )
 
+// UserForgetAfter is how long a username's failures are kept after the
+// latest of them (Service.PruneLoginFailures deletes them then). The
+// longest lock, UserMaxDelay, ends 15 minutes after the latest failure, so
+// a day-old counter locks nothing; what it still holds is the run of
+// consecutive failures, which makes the next failure lock for long at
+// once. A day without a single failure is no guessing campaign, so it ends
+// the run, and a user who mistyped yesterday starts afresh. It gives a
+// guesser nothing: to earn the reset they must not try for a day, and it
+// buys them the 5 free tries and the short first locks, about 15 tries,
+// where trying every 15 minutes at the longest lock through the quiet day
+// would have got them about 96.
+const UserForgetAfter = 24 * time.Hour
+
 // maxUsernameLen is the longest username that can exist, in bytes. Longer
 // names are answered like unknown ones, and throttling keys are cut to it
 // so that a client cannot make the store keep arbitrarily long keys.

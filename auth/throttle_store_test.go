@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/auth"
 )
 
 func TestLoginThrottleSchedule(t *testing.T) {
@@ -253,6 +255,69 @@ func TestLoginConcurrentBurstIPv6(t *testing.T) {
 	}
 	if bad != 20 || limited != n-20 {
 		t.Errorf("%d checked, %d refused; want 20 and %d", bad, limited, n-20)
+	}
+}
+
+// TestPruneLoginFailures: the cleanup deletes an address's failures as soon
+// as they leave the window, and a username's only after UserForgetAfter
+// without a failure, so that it never shortens a lock.
+func TestPruneLoginFailures(t *testing.T) {
+	e := newEnv(t, cheap)
+	ctx := context.Background()
+	t0 := e.clock.Now()
+	// 15 failures for alice just now (the longest lock, 15 minutes), and
+	// one for bob a second later, from other addresses.
+	for range 15 {
+		if err := e.db.RecordLoginFailure(ctx, "alice", "203.0.113.1", t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.db.RecordLoginFailure(ctx, "bob", "203.0.113.2", t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	prune := func(want int, what string) {
+		t.Helper()
+		n, err := e.svc.PruneLoginFailures(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("%s: pruned %d rows; want %d", what, n, want)
+		}
+	}
+
+	prune(0, "everything is in the window")
+	e.clock.t = t0.Add(auth.IPWindow - time.Millisecond)
+	prune(0, "a millisecond before the window passes")
+	e.clock.t = t0.Add(auth.IPWindow)
+	prune(15, "alice's address failures have left the window")
+	if th := e.throttle(t, "alice", "203.0.113.1"); th.IPFailures != 0 || th.UserFailures != 15 {
+		t.Errorf("alice after pruning: %+v; want no address failures and her 15 kept", th)
+	}
+
+	// Near the end of her lock: bob's address failure goes, alice stays
+	// locked.
+	e.clock.t = t0.Add(14 * time.Minute)
+	prune(1, "bob's address failure")
+	_, err := e.svc.Login(from("192.0.2.9"), "alice", "guess")
+	wantRateLimited(t, err, time.Minute)
+
+	// A name is forgotten a day after its latest failure, not before.
+	const day = 24 * time.Hour // the README's and UserForgetAfter's
+	e.clock.t = t0.Add(day - time.Millisecond)
+	prune(0, "a day less a millisecond")
+	e.clock.t = t0.Add(day)
+	prune(1, "alice, a day after her latest failure")
+	if th := e.throttle(t, "alice", ""); th.UserFailures != 0 {
+		t.Errorf("alice after a day: %d failures; want 0", th.UserFailures)
+	}
+	e.clock.Advance(time.Second)
+	prune(1, "bob, a day after his")
+
+	// A store that cannot serve is reported, not taken for "nothing to do".
+	e.db.Close()
+	if n, err := e.svc.PruneLoginFailures(ctx); !errors.Is(err, sesame.ErrUnavailable) || n != 0 {
+		t.Errorf("PruneLoginFailures on a closed store = %d, %v; want 0 and ErrUnavailable", n, err)
 	}
 }
 

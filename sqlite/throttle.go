@@ -72,3 +72,38 @@ func (db *DB) ResetLoginFailures(ctx context.Context, username string) error {
 	}
 	return nil
 }
+
+// ForgetLoginFailures deletes, in one transaction, the address failures at
+// or before windowStart and the username counters whose latest failure is
+// at or before quietSince, and returns how many rows went. Both deletes
+// scan their table (the address index leads with ip): they run from a
+// periodic cleanup, over what accrued since the last one and a day of
+// names, and an index on the time would cost every failed login one more
+// index write.
+func (db *DB) ForgetLoginFailures(ctx context.Context, windowStart, quietSince time.Time) (int, error) {
+	var n int64
+	err := db.transact(ctx, func(tx *sql.Tx) error {
+		for _, d := range []struct {
+			q  string
+			at time.Time
+		}{
+			{`DELETE FROM login_ip_failures WHERE at <= ?`, windowStart},
+			{`DELETE FROM login_failures WHERE last_failure <= ?`, quietSince},
+		} {
+			res, err := tx.ExecContext(ctx, d.q, millis(d.at))
+			if err != nil {
+				return err
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, db.wrap("forget login failures", err)
+	}
+	return int(n), nil
+}

@@ -116,6 +116,79 @@ func TestRecordLoginFailureIsAtomic(t *testing.T) {
 	}
 }
 
+// ForgetLoginFailures deletes exactly the address failures at or before
+// windowStart and the names whose latest failure is at or before
+// quietSince, each cutoff for its own table.
+func TestForgetLoginFailures(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	ms := time.Millisecond
+	for _, f := range []struct {
+		username, ip string
+		at           time.Time
+	}{
+		{"old", "10.0.0.1", t0},
+		{"edge", "10.0.0.1", t0.Add(10 * time.Second)},
+		{"mid", "10.0.0.2", t0.Add(10*time.Second + ms)},
+		{"new", "10.0.0.1", t0.Add(20 * time.Second)},
+		{"new", "10.0.0.2", t0.Add(30 * time.Second)},
+	} {
+		if err := db.RecordLoginFailure(ctx, f.username, f.ip, f.at); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	forget := func(windowStart, quietSince time.Time, want int) {
+		t.Helper()
+		n, err := db.ForgetLoginFailures(ctx, windowStart, quietSince)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("ForgetLoginFailures(%v, %v) = %d rows; want %d", windowStart, quietSince, n, want)
+		}
+	}
+	// The address cutoff is a millisecond later than the name cutoff, so
+	// that swapping them shows.
+	forget(t0.Add(10*time.Second+ms), t0.Add(10*time.Second), 5)
+
+	// Left: each address's failures after t0+10.001s; the names with a
+	// failure after t0+10s.
+	since := t0.Add(-time.Hour) // count everything that is left
+	for _, tc := range []struct {
+		ip     string
+		n      int
+		oldest time.Time
+	}{
+		{"10.0.0.1", 1, t0.Add(20 * time.Second)},
+		{"10.0.0.2", 1, t0.Add(30 * time.Second)},
+	} {
+		got, err := db.LoginFailures(ctx, "", tc.ip, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.IPFailures != tc.n || !got.IPOldestFailure.Equal(tc.oldest) {
+			t.Errorf("%s after forgetting: %+v; want %d failure(s), the oldest at %v", tc.ip, got, tc.n, tc.oldest)
+		}
+	}
+	for name, want := range map[string]int{"old": 0, "edge": 0, "mid": 1, "new": 2} {
+		got, err := db.LoginFailures(ctx, name, "", since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.UserFailures != want {
+			t.Errorf("%s after forgetting: %d failures; want %d", name, got.UserFailures, want)
+		}
+	}
+
+	forget(t0.Add(10*time.Second+ms), t0.Add(10*time.Second), 0) // nothing more to do
+	forget(t0.Add(time.Hour), t0.Add(time.Hour), 4)              // everything
+	if n := countRows(t, db, "login_ip_failures", "1") + countRows(t, db, "login_failures", "1"); n != 0 {
+		t.Errorf("%d rows left; want none", n)
+	}
+}
+
 // A database from before the sliding window (schema version 2, one counter
 // row per address) upgrades: the counters it cannot date are dropped and
 // the address starts afresh, counted by the new rules.
