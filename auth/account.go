@@ -32,7 +32,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string, befo
 	if a.User == nil {
 		return sesame.ErrUnauthenticated
 	}
-	key, ip := throttleKey(a.User.Username), throttleAddr(a.IP)
+	key, ip := throttleKey(a.User.Username), ThrottleAddr(a.IP)
 	defer s.attempts.lockAttempt(key, ip)()
 	now := s.now()
 	if err := s.checkThrottle(ctx, key, ip, now); err != nil {

@@ -53,7 +53,7 @@ func (k *keyLock) lock(key string) (unlock func()) {
 // lockAttempt locks the username key and then the address, always in that
 // order (in separate namespaces), so that two attempts can never wait for
 // each other in a cycle. The address is the one the throttle counts
-// (throttleAddr: an IPv6 /64), so that a burst from many addresses of one
+// (ThrottleAddr: an IPv6 /64), so that a burst from many addresses of one
 // /64 is serialized like a burst from one address.
 func (k *keyLock) lockAttempt(key, ip string) (unlock func()) {
 	u := k.lock("user\x00" + key)

@@ -104,7 +104,7 @@ func (s *Service) logger() *slog.Logger {
 //     (see UserFreeFailures and IPMaxFailures); nothing is checked or
 //     counted. Attempts for one username or from one address run one at a
 //     time in this process, so a parallel burst cannot slip past the check.
-//     An IPv6 address counts, and locks, as its /64 (see throttleAddr).
+//     An IPv6 address counts, and locks, as its /64 (see ThrottleAddr).
 //   - sesame.ErrBadCredentials, the very same value, for an unknown user, an
 //     impossible username and a wrong password, after the same argon2 work,
 //     so neither the answer nor its timing tells whether a name exists. The
@@ -118,7 +118,7 @@ func (s *Service) logger() *slog.Logger {
 // A storage fault is returned as an error: throttling that cannot be read
 // or counted fails closed.
 func (s *Service) Login(ctx context.Context, username, password string) (*sesame.User, error) {
-	ip := throttleAddr(sesame.ActorFrom(ctx).IP)
+	ip := ThrottleAddr(sesame.ActorFrom(ctx).IP)
 	key := throttleKey(username)
 	defer s.attempts.lockAttempt(key, ip)()
 	now := s.now() // after waiting for the lock

@@ -23,7 +23,7 @@ import (
 //     fixed window has a boundary: 20 failures just before it and 20 just
 //     after are 40 guesses in two seconds, twice what "20 a minute" allows.
 //     With a sliding window no minute, wherever it starts, holds more than
-//     20 failures. An IPv6 client counts as its /64 (see throttleAddr).
+//     20 failures. An IPv6 client counts as its /64 (see ThrottleAddr).
 //
 // An attempt refused by either is not checked and not counted: checking it
 // would let an attacker keep guessing behind the 429s, and counting it would
@@ -109,8 +109,9 @@ func throttleKey(username string) string {
 	return sesame.Clip(strings.ToLower(username), maxUsernameLen)
 }
 
-// throttleAddr is the client address ip as the address counter and the
-// per-address lock key it. An IPv6 address becomes its /64 prefix, such as
+// ThrottleAddr returns the client address ip as limits per address should
+// count it: the login throttle and the per-address lock here, and any other
+// limit a front end keeps. An IPv6 address becomes its /64 prefix, such as
 // "2001:db8:1:2::/64": a subscriber is routinely given a whole /64 and may
 // use any of its 2^64 addresses, so counting single addresses would let one
 // client rotate past the limit for ever. The price is that the hosts of one
@@ -118,7 +119,7 @@ func throttleKey(username string) string {
 // already do. IPv4 addresses, IPv4-mapped IPv6 addresses (each is one IPv4
 // client) and strings that do not parse as an address are left as they are.
 // The audit trail keeps the full address; only throttling groups.
-func throttleAddr(ip string) string {
+func ThrottleAddr(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil || !a.Is6() || a.Is4In6() {
 		return ip

@@ -113,8 +113,8 @@ func TestThrottleAddr(t *testing.T) {
 		{"2001:db8::/64", "2001:db8::/64"},
 	}
 	for _, tt := range tests {
-		if got := throttleAddr(tt.ip); got != tt.want {
-			t.Errorf("throttleAddr(%q) = %q; want %q", tt.ip, got, tt.want)
+		if got := ThrottleAddr(tt.ip); got != tt.want {
+			t.Errorf("ThrottleAddr(%q) = %q; want %q", tt.ip, got, tt.want)
 		}
 	}
 }

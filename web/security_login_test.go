@@ -155,7 +155,7 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 				w.failed(t, w.login(sprayer, name, "wrong-guess"), fmt.Sprintf("failure %d", i+1))
 				a.clock.Advance(time.Second)
 			}
-			// The window opened at the first failure, 20s ago.
+			// The oldest of the 20 failures, 20s ago, leaves the minute in 40s.
 			if got := w.limited(t, w.login(sprayer, "authorized_user", secPassword), "right password"); got > 40 {
 				t.Fatalf("Retry-After %d, want at most the 40s left of the minute", got)
 			}
