@@ -163,9 +163,9 @@ func (h *Handler) loadUser(next http.Handler) http.Handler {
 
 // crossOriginDenied answers an unsafe request that a browser says came from
 // another site; like every 403, it is audited. For a visitor who is not
-// signed in, only the first refusal per address (per /64 for IPv6) per minute is: such
-// requests cost nothing to send, and the trail must not be a way to fill
-// the disk.
+// signed in, only the first refusal per address (per /64 for IPv6) per
+// minute is: such requests cost nothing to send, and the trail must not be
+// a way to fill the disk.
 func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	a := sesame.ActorFrom(r.Context())
 	if a.User != nil || h.anonymousDenials.allow(auth.ThrottleAddr(a.IP), time.Now()) {
