@@ -49,8 +49,9 @@ const (
 const readyTimeout = 2 * time.Second
 
 // cleanupInterval is how often dead sessions are removed (and their expiry
-// audited). Expiry is enforced at every request whatever it is; this only
-// keeps the stores small and the trail complete.
+// audited) and throttle state that no longer counts is forgotten. Expiry
+// and throttling hold at every request whatever it is; this only keeps the
+// stores small and the trail complete.
 const cleanupInterval = 5 * time.Minute
 
 // Server is one running sesame.
@@ -71,6 +72,7 @@ type Server struct {
 
 	db       *sqlite.DB
 	closers  []func() error
+	auth     *auth.Service
 	handler  *web.Handler
 	listener net.Listener
 	http     *http.Server
@@ -155,6 +157,7 @@ func (s *Server) build(ctx context.Context, dbPath string) error {
 	if err != nil {
 		return err
 	}
+	s.auth = authSvc
 	shopSvc := shop.New(s.db, authSvc, log)
 	if s.Now != nil {
 		log.Now, authSvc.Now, shopSvc.Now = s.Now, s.Now, s.Now
@@ -242,7 +245,7 @@ func (s *Server) Run(ctx context.Context) error {
 	// stores that Close is closing.
 	cleanup, stopCleanup := context.WithCancel(context.Background())
 	var cleaning sync.WaitGroup
-	cleaning.Go(func() { s.handler.Sessions().Cleanup(cleanup, cleanupInterval) })
+	cleaning.Go(func() { s.cleanup(cleanup) })
 	defer cleaning.Wait()
 	defer stopCleanup()
 

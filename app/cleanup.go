@@ -1,0 +1,37 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// cleanup sweeps every cleanupInterval until ctx is done.
+func (s *Server) cleanup(ctx context.Context) {
+	t := time.NewTicker(cleanupInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.sweep(ctx)
+		}
+	}
+}
+
+// sweep removes the sessions that are dead (their expiry is audited on the
+// way) and the login failures that no longer count, so that neither store
+// grows without bound. A failure is logged and left for the next sweep:
+// nothing depends on it but the stores' size.
+func (s *Server) sweep(ctx context.Context) {
+	if n, err := s.handler.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+		s.Logger.Error("session cleanup failed", "err", err)
+	} else if n > 0 {
+		s.Logger.Info("session cleanup", "deleted", n)
+	}
+	if n, err := s.auth.PruneLoginFailures(ctx); err != nil && ctx.Err() == nil {
+		s.Logger.Error("login throttle cleanup failed", "err", err)
+	} else if n > 0 {
+		s.Logger.Info("login throttle cleanup", "forgotten", n)
+	}
+}

@@ -1,0 +1,62 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSweep: the periodic sweep removes dead sessions, auditing each expiry,
+// and forgets login failures that no longer count; live sessions and
+// failures that still count stay.
+func TestSweep(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	s, _ := openServer(t, testConfig(tempDB(t)), func(s *Server) { s.Now = clock })
+	ctx := context.Background()
+
+	if got := handlerLogin(t, s, "authorized_user", "password123"); got != http.StatusCreated {
+		t.Fatalf("login: %d", got)
+	}
+	if got := handlerLogin(t, s, "unauthorized_user", "wrong guess"); got != http.StatusUnauthorized {
+		t.Fatalf("failed login: %d", got)
+	}
+	sessions := func(user string) int {
+		t.Helper()
+		list, err := s.handler.Sessions().List(ctx, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	failures := func() int {
+		t.Helper()
+		f, err := s.db.LoginFailures(ctx, "unauthorized_user", "192.0.2.1", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.UserFailures + f.IPFailures
+	}
+	authorized := "1" // the first user seeded
+	if sessions(authorized) != 1 || failures() == 0 {
+		t.Fatalf("before: %d sessions, %d failures", sessions(authorized), failures())
+	}
+
+	advance(29 * time.Minute) // the session and the username failure still count
+	s.sweep(ctx)
+	if sessions(authorized) != 1 {
+		t.Error("the sweep removed a live session")
+	}
+	advance(25 * time.Hour) // past the idle timeout, and a day of quiet
+	s.sweep(ctx)
+	if n := sessions(authorized); n != 0 {
+		t.Errorf("%d dead sessions left after the sweep", n)
+	}
+	if n := failures(); n != 0 {
+		t.Errorf("%d stale login failures left after the sweep", n)
+	}
+}
