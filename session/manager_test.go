@@ -94,6 +94,30 @@ func TestBadCookies(t *testing.T) {
 	}
 }
 
+// TestShadowedCookie: a request with two session cookies (one planted by
+// another service on the host, say, to shadow the real one) uses neither,
+// in either order, and drops neither: each alone still works.
+func TestShadowedCookie(t *testing.T) {
+	hs := newHarness(t, session.Config{})
+	real, planted := hs.login(), hs.login()
+	for _, order := range [][2]string{{planted, real}, {real, planted}} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.AddCookie(&http.Cookie{Name: "sesame_session", Value: order[0]})
+		r.AddCookie(&http.Cookie{Name: "sesame_session", Value: order[1]})
+		w := httptest.NewRecorder()
+		hs.h.ServeHTTP(w, r)
+		if got := w.Body.String(); got != "anonymous" {
+			t.Errorf("two session cookies: signed in as %q, want anonymous", got)
+		}
+		if c := sessionCookie(t, w.Result()); c != nil {
+			t.Errorf("two session cookies: the answer set %+v", c)
+		}
+	}
+	if hs.who(real) != "alice" || hs.who(planted) != "alice" {
+		t.Error("a shadowed cookie's session was ended")
+	}
+}
+
 // TestRenewRace: a request that still carries the token a concurrent request
 // has just renewed finds no session, but must not tell the browser to drop
 // its cookie, which by then holds the new token.

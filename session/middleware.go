@@ -86,11 +86,23 @@ var (
 // a session. A store that fails to load the session is answered by
 // Config.ErrorHandler and the request goes no further; a failure to record
 // the session's use is only logged.
+//
+// A request with more than one session cookie goes on without a session
+// too. Browsers send every cookie of a name whose path and domain match, the
+// most specific first, so a second one was planted (by another service on
+// the host, another port or a sibling domain) to shadow the real one and
+// have the user act in someone else's account; which one is whose cannot be
+// told, so neither is used.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := new(state)
-		if c, err := r.Cookie(m.cfg.CookieName); err == nil {
-			h, s, err := m.load(r, c.Value)
+		cookies := r.CookiesNamed(m.cfg.CookieName)
+		if len(cookies) > 1 {
+			m.cfg.Logger.WarnContext(r.Context(), "session: request with several session cookies ignored",
+				"cookies", len(cookies))
+		}
+		if len(cookies) == 1 {
+			h, s, err := m.load(r, cookies[0].Value)
 			switch {
 			case err == nil:
 				st.set(h, s)
