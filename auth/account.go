@@ -33,7 +33,11 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string, befo
 		return sesame.ErrUnauthenticated
 	}
 	key, ip := throttleKey(a.User.Username), ThrottleAddr(a.IP)
-	defer s.attempts.lockAttempt(key, ip)()
+	unlock, err := s.attempts.lockAttempt(ctx, key, ip)
+	if err != nil {
+		return fmt.Errorf("auth: change password: %w", err)
+	}
+	defer unlock()
 	now := s.now()
 	if err := s.checkThrottle(ctx, key, ip, now); err != nil {
 		return err

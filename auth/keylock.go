@@ -1,6 +1,9 @@
 package auth
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // keyLock serializes work per key within this process. Login uses it so
 // that the throttle check, the password check and the counting of a
@@ -19,34 +22,41 @@ type keyLock struct {
 }
 
 type keyLockEntry struct {
-	mu   sync.Mutex
-	refs int // holders and waiters; the entry is dropped at zero
+	held chan struct{} // holds a value while the key is locked
+	refs int           // holders and waiters; the entry is dropped at zero
 }
 
-// lock locks key and returns its unlock function. Entries exist only while
-// someone holds or waits for them, so the map cannot grow with the number
-// of usernames an attacker invents.
-func (k *keyLock) lock(key string) (unlock func()) {
+// lock locks key and returns its unlock function, or ctx's error if the
+// request ends while it waits: a client that has gone away stops queueing
+// behind the others. Entries exist only while someone holds or waits for
+// them, so the map cannot grow with the number of usernames an attacker
+// invents.
+func (k *keyLock) lock(ctx context.Context, key string) (unlock func(), err error) {
 	k.mu.Lock()
 	if k.locks == nil {
 		k.locks = make(map[string]*keyLockEntry)
 	}
 	e := k.locks[key]
 	if e == nil {
-		e = &keyLockEntry{}
+		e = &keyLockEntry{held: make(chan struct{}, 1)}
 		k.locks[key] = e
 	}
 	e.refs++
 	k.mu.Unlock()
 
-	e.mu.Lock()
-	return func() {
-		e.mu.Unlock()
+	release := func() {
 		k.mu.Lock()
 		if e.refs--; e.refs == 0 {
 			delete(k.locks, key)
 		}
 		k.mu.Unlock()
+	}
+	select {
+	case e.held <- struct{}{}:
+		return func() { <-e.held; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
 	}
 }
 
@@ -55,8 +65,15 @@ func (k *keyLock) lock(key string) (unlock func()) {
 // each other in a cycle. The address is the one the throttle counts
 // (ThrottleAddr: an IPv6 /64), so that a burst from many addresses of one
 // /64 is serialized like a burst from one address.
-func (k *keyLock) lockAttempt(key, ip string) (unlock func()) {
-	u := k.lock("user\x00" + key)
-	a := k.lock("ip\x00" + ip)
-	return func() { a(); u() }
+func (k *keyLock) lockAttempt(ctx context.Context, key, ip string) (unlock func(), err error) {
+	u, err := k.lock(ctx, "user\x00"+key)
+	if err != nil {
+		return nil, err
+	}
+	a, err := k.lock(ctx, "ip\x00"+ip)
+	if err != nil {
+		u()
+		return nil, err
+	}
+	return func() { a(); u() }, nil
 }

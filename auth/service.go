@@ -120,7 +120,11 @@ func (s *Service) logger() *slog.Logger {
 func (s *Service) Login(ctx context.Context, username, password string) (*sesame.User, error) {
 	ip := ThrottleAddr(sesame.ActorFrom(ctx).IP)
 	key := throttleKey(username)
-	defer s.attempts.lockAttempt(key, ip)()
+	unlock, err := s.attempts.lockAttempt(ctx, key, ip)
+	if err != nil { // the request ended while waiting: nothing was checked
+		return nil, fmt.Errorf("auth: login: %w", err)
+	}
+	defer unlock()
 	now := s.now() // after waiting for the lock
 	if err := s.checkThrottle(ctx, key, ip, now); err != nil {
 		return nil, err
