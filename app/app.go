@@ -153,7 +153,7 @@ func (s *Server) build(ctx context.Context, dbPath string) error {
 		return err
 	}
 	log := audit.New(s.db, s.Logger)
-	authSvc, err := auth.NewService(s.db, log, s.Params)
+	authSvc, err := auth.New(s.db, log, s.Params)
 	if err != nil {
 		return err
 	}

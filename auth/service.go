@@ -45,13 +45,13 @@ type Service struct {
 	hashing chan struct{}
 }
 
-// NewService returns a Service over store that audits to log and hashes new
+// New returns a Service over store that audits to log and hashes new
 // passwords with params. It computes one hash at start (the dummy that
 // unknown usernames are checked against), so bad params fail here and not at
 // the first login.
-func NewService(store Store, log *audit.Log, params Params) (*Service, error) {
+func New(store Store, log *audit.Log, params Params) (*Service, error) {
 	if store == nil || log == nil {
-		return nil, errors.New("auth: NewService needs a store and an audit log")
+		return nil, errors.New("auth: New needs a store and an audit log")
 	}
 	dummy, err := params.Hash(rand.Text())
 	if err != nil {

@@ -44,9 +44,9 @@ func newEnv(t *testing.T, params auth.Params) *env {
 	c := newClock()
 	log := audit.New(db, nil)
 	log.Now = c.Now
-	svc, err := auth.NewService(db, log, params)
+	svc, err := auth.New(db, log, params)
 	if err != nil {
-		t.Fatalf("NewService: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	svc.Now = c.Now
 	return &env{db: db, svc: svc, log: log, clock: c}
@@ -115,11 +115,11 @@ func TestNewServiceRefusesBadParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := auth.NewService(db, audit.New(db, nil), auth.Params{}); err == nil {
-		t.Error("NewService with zero Params succeeded; want an error")
+	if _, err := auth.New(db, audit.New(db, nil), auth.Params{}); err == nil {
+		t.Error("New with zero Params succeeded; want an error")
 	}
-	if _, err := auth.NewService(db, nil, cheap); err == nil {
-		t.Error("NewService without an audit log succeeded; want an error")
+	if _, err := auth.New(db, nil, cheap); err == nil {
+		t.Error("New without an audit log succeeded; want an error")
 	}
 }
 

@@ -37,7 +37,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { db.Close() })
 	log := audit.New(db, nil)
 	log.Now = func() time.Time { return t0 }
-	authz, err := auth.NewService(db, log, auth.Params{Memory: 64, Iterations: 1, Parallelism: 1})
+	authz, err := auth.New(db, log, auth.Params{Memory: 64, Iterations: 1, Parallelism: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
