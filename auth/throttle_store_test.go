@@ -230,29 +230,10 @@ func TestThrottleIPv6Per64(t *testing.T) {
 func TestLoginConcurrentBurstIPv6(t *testing.T) {
 	e := newEnv(t, cheap)
 	const n = 30
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			ip := fmt.Sprintf("2001:db8:5:6::%x", i+1)
-			_, err := e.svc.Login(from(ip), "user"+strconv.Itoa(i), "guess")
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	var bad, limited int
-	for err := range errs {
-		var rl *sesame.RateLimitError
-		switch {
-		case err == sesame.ErrBadCredentials:
-			bad++
-		case errors.As(err, &rl):
-			limited++
-		default:
-			t.Errorf("Login: %v", err)
-		}
-	}
+	bad, limited := burst(t, n, func(i int) error {
+		_, err := e.svc.Login(from(fmt.Sprintf("2001:db8:5:6::%x", i+1)), "user"+strconv.Itoa(i), "guess")
+		return err
+	})
 	if bad != 20 || limited != n-20 {
 		t.Errorf("%d checked, %d refused; want 20 and %d", bad, limited, n-20)
 	}
@@ -328,32 +309,40 @@ func TestLoginConcurrentBurst(t *testing.T) {
 	e := newEnv(t, cheap)
 	e.user(t, "alice", "correct horse battery", cheap, "customer")
 	const n = 20
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			_, err := e.svc.Login(from("198.51.100."+strconv.Itoa(i)), "alice", "guess"+strconv.Itoa(i))
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	var bad, limited int
-	for err := range errs {
-		var rl *sesame.RateLimitError
-		switch {
-		case err == sesame.ErrBadCredentials:
-			bad++
-		case errors.As(err, &rl):
-			limited++
-		default:
-			t.Errorf("Login: %v", err)
-		}
-	}
+	bad, limited := burst(t, n, func(i int) error {
+		_, err := e.svc.Login(from("198.51.100."+strconv.Itoa(i)), "alice", "guess"+strconv.Itoa(i))
+		return err
+	})
 	if bad != 5 || limited != n-5 {
 		t.Errorf("%d checked, %d refused; want 5 and %d", bad, limited, n-5)
 	}
 	if th := e.throttle(t, "alice", ""); th.UserFailures != 5 {
 		t.Errorf("failures = %d; want 5", th.UserFailures)
 	}
+}
+
+// burst runs n failed login attempts at once, attempt(i) for each i, and
+// counts those that were checked (ErrBadCredentials) and those refused
+// unchecked (a *sesame.RateLimitError); anything else fails the test.
+func burst(t *testing.T, n int, attempt func(i int) error) (checked, limited int) {
+	t.Helper()
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs <- attempt(i) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		var rl *sesame.RateLimitError
+		switch {
+		case errors.Is(err, sesame.ErrBadCredentials):
+			checked++
+		case errors.As(err, &rl):
+			limited++
+		default:
+			t.Errorf("Login: %v", err)
+		}
+	}
+	return checked, limited
 }
