@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/sesamehq/sesame"
@@ -39,7 +40,9 @@ var commonPasswords = func() map[string]struct{} {
 // someone is about to set (change, admin, command line): 8 to 256
 // characters, counted as runes so that a passphrase in any script is
 // measured as its owner sees it; not on the list of common passwords,
-// whatever its case; and valid UTF-8, so that it can be typed again.
+// whatever its case; and valid UTF-8 without control characters, and not
+// spaces alone, so that it can be typed again in a login form (a NUL or an
+// escape cannot be, and whitespace alone is no secret).
 // Composition rules ("a digit and a symbol") are deliberately absent: they
 // push people to predictable patterns like "Password1!" and add no strength.
 //
@@ -57,6 +60,12 @@ func CheckNewPassword(field, password string) error {
 func passwordRefusal(password string) string {
 	if !utf8.ValidString(password) {
 		return "must be valid text (UTF-8)"
+	}
+	if strings.ContainsFunc(password, unicode.IsControl) {
+		return "must not contain control characters (such as tabs or line breaks)"
+	}
+	if strings.TrimSpace(password) == "" && password != "" {
+		return "must not be spaces alone"
 	}
 	switch n := utf8.RuneCountInString(password); {
 	case n < MinPasswordLen:

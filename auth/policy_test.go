@@ -30,6 +30,12 @@ func TestCheckNewPassword(t *testing.T) {
 		{"common with spaces around is not the common one", " password123 ", ""},
 		{"no composition rules", "correct horse battery staple", ""},
 		{"invalid UTF-8", "abcdefgh\xff", "must be valid text (UTF-8)"},
+		{"NUL bytes", strings.Repeat("\x00", 8), "must not contain control characters (such as tabs or line breaks)"},
+		{"an escape inside", "abcd\x1befgh", "must not contain control characters (such as tabs or line breaks)"},
+		{"a tab", "correct\thorse", "must not contain control characters (such as tabs or line breaks)"},
+		{"spaces alone", strings.Repeat(" ", 8), "must not be spaces alone"},
+		{"other whitespace alone", strings.Repeat("\u3000", 8), "must not be spaces alone"},
+		{"spaces inside are fine", "a b c d e f", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
