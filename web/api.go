@@ -284,6 +284,9 @@ func (h *Handler) apiCheckout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if len(r.Header.Values("Idempotency-Key")) > 1 {
+		return sesame.Invalid("Idempotency-Key", "is given more than once")
+	}
 	order, err := h.shop.Checkout(r.Context(), r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err

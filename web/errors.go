@@ -16,8 +16,14 @@ var (
 	errNotFound         = errors.New("no such page")
 	errMethodNotAllowed = errors.New("method not allowed")
 	errCrossOrigin      = errors.New("cross-origin request refused")
-	errUnsupportedMedia = errors.New("unsupported media type")
 )
+
+// mediaError refuses a request body of a type its route does not read.
+type mediaError struct {
+	want string // the media type the route reads
+}
+
+func (e *mediaError) Error() string { return "unsupported media type: want " + e.want }
 
 // problem is an error as the client sees it: a status, a code from CONTRACT
 // §5, a message safe to show, and where input was refused, one reason per
@@ -42,6 +48,7 @@ func problemFor(err error) problem {
 		perm     *sesame.PermissionError
 		tooLarge *http.MaxBytesError
 		unknown  *sesame.UnknownError
+		media    *mediaError
 	)
 	switch {
 	case errors.As(err, &invalid):
@@ -50,9 +57,9 @@ func problemFor(err error) problem {
 	case errors.As(err, &tooLarge):
 		return problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
 			Message: "The request body is larger than " + strconv.FormatInt(tooLarge.Limit>>10, 10) + " KiB."}
-	case errors.Is(err, errUnsupportedMedia):
+	case errors.As(err, &media):
 		return problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
-			Message: "The request body must be application/json."}
+			Message: "The request body must be " + media.want + "."}
 	case errors.As(err, &limited):
 		return problem{Status: http.StatusTooManyRequests, Code: "rate_limited",
 			Message:    "Too many attempts. Try again in " + seconds(limited.RetryAfter) + ".",

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -204,7 +205,17 @@ func formFailure(failure error) (int, *problem, error) {
 }
 
 // parseForm reads a form body, refusing one that is too large or malformed.
+//
+// Like the JSON API, it takes each field once: with two values, which one
+// counts would be a guess (net/http takes the first), so neither is taken.
+// A body of another type than a URL-encoded form (a multipart one, say)
+// answers 415 rather than look like a form with every field missing.
 func parseForm(r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
+			return &mediaError{want: "application/x-www-form-urlencoded"}
+		}
+	}
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -212,7 +223,13 @@ func parseForm(r *http.Request) error {
 		}
 		return sesame.Invalid("body", "is not a valid form")
 	}
-	return nil
+	inv := new(sesame.InvalidError)
+	for field, values := range r.PostForm {
+		if len(values) > 1 {
+			inv.Add(field, "is given more than once")
+		}
+	}
+	return inv.Err()
 }
 
 // formInt reads an integer field of a form; empty means def.

@@ -64,7 +64,7 @@ func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, err error) {
 // Each refusal is an error the client is told about, never a 500.
 func decodeJSON(r *http.Request, dst any) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return errUnsupportedMedia
+		return &mediaError{want: "application/json"}
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {

@@ -90,6 +90,8 @@ func TestPagesRefuseBadInput(t *testing.T) {
 		{"task: quantity missing", "/task", url.Values{"product_id": {lantern}}, 400, "<h1>The task: restock</h1>", "quantity"},
 		{"task: no product_id", "/task", url.Values{"quantity": {"10"}}, 400, "<h1>The task: restock</h1>", "product_id"},
 		{"task: nothing", "/task", nil, 400, "<h1>The task: restock</h1>", "product_id quantity"},
+		{"add: a field twice", "/cart/items", url.Values{"product_id": {mug, lantern}, "quantity": {"1"}}, 400, "<h1>Products</h1>", "product_id"},
+		{"set: quantity twice", "/cart/items/" + mug, url.Values{"quantity": {"1", "5"}}, 400, "<h1>Your cart</h1>", "quantity"},
 		{"add: quantity past int", "/cart/items", url.Values{"product_id": {mug}, "quantity": {"99999999999999999999"}}, 400, "from 1 to 100", "quantity"},
 		{"task: unknown product", "/task", url.Values{"product_id": {"999999"}, "quantity": {"10"}}, 404, "<h1>The task: restock</h1>", "product_id"},
 	}

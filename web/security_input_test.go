@@ -286,3 +286,32 @@ func TestOversizedBodyOnBodilessRoutes(t *testing.T) {
 	}
 	secAssertUser(t, other, "authorized_user", "the session the oversized requests named")
 }
+
+// A form route reads URL-encoded forms only: a multipart body answers 415
+// rather than look like a form whose fields are all missing. A checkout
+// with two Idempotency-Key headers is refused: which one would count is a
+// guess.
+func TestFormMediaAndRepeatedKey(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	c := a.authorized()
+	before := secState(t, c)
+	res := c.do("POST", "/cart/items", "multipart/form-data; boundary=x",
+		strings.NewReader("--x\r\nContent-Disposition: form-data; name=\"product_id\"\r\n\r\n1\r\n--x--\r\n"))
+	secWant(t, res, http.StatusUnsupportedMediaType, "multipart add to cart")
+	res = c.do("POST", "/cart/items", "text/plain", strings.NewReader("product_id=1"))
+	secWant(t, res, http.StatusUnsupportedMediaType, "text/plain add to cart")
+
+	secWant(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
+	c.Header.Add("Idempotency-Key", "one")
+	c.Header.Add("Idempotency-Key", "two")
+	e := secWantCode(t, c.json("POST", "/api/v1/checkout", nil), http.StatusBadRequest, "bad_request", "two keys")
+	if fields, _ := e["fields"].(map[string]any); fields["Idempotency-Key"] == nil {
+		t.Errorf("the refusal does not name Idempotency-Key: %v", e)
+	}
+	c.Header.Del("Idempotency-Key")
+	secWant(t, c.json("DELETE", "/api/v1/cart/items/1", nil), http.StatusOK, "empty the cart again")
+	if after := secState(t, c); after != before {
+		t.Errorf("refused requests changed the account:\nbefore: %s\nafter:  %s", before, after)
+	}
+}
