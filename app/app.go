@@ -182,7 +182,7 @@ func (s *Server) listen() error {
 	}
 	var handler http.Handler = s.handler
 	if loopback(s.Config.Addr) {
-		handler = web.SecurityHeaders(loopbackNamesOnly(handler))
+		handler = web.SecurityHeaders(loopbackNamesOnly(handler, s.Logger))
 	}
 	s.http = &http.Server{
 		Handler:           handler,

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,7 +12,8 @@ import (
 // is refused with 421 before anything runs, even a login whose Origin
 // matches its Host and so passes the cross-origin check.
 func TestLoopbackNamesOnly(t *testing.T) {
-	r := start(t, testConfig(tempDB(t)))
+	var logs syncBuffer
+	r := start(t, testConfig(tempDB(t)), func(s *Server) { s.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	_, port, _ := strings.Cut(r.Addr(), ":")
 	for _, tt := range []struct {
 		host string
@@ -51,5 +53,8 @@ func TestLoopbackNamesOnly(t *testing.T) {
 				t.Errorf("the 421 lacks the security headers")
 			}
 		}
+	}
+	if !strings.Contains(logs.String(), "host=evil.example") {
+		t.Errorf("the refusals are not in the log:\n%s", logs.String())
 	}
 }
