@@ -32,6 +32,20 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string, befo
 	if a.User == nil {
 		return sesame.ErrUnauthenticated
 	}
+	if current == "" {
+		// No password is empty: this is a form left blank, not a guess, so
+		// it is neither checked nor counted, only recorded.
+		s.log.Record(ctx, sesame.Event{
+			Action:  sesame.ActionPasswordChange,
+			Outcome: sesame.OutcomeFailure,
+			Detail:  "current password left blank",
+		})
+		inv := sesame.Invalid("current_password", "is required")
+		if why := policyRefusal(current, next); why != "" {
+			inv.Add("new_password", why)
+		}
+		return inv
+	}
 	key, ip := throttleKey(a.User.Username), ThrottleAddr(a.IP)
 	unlock, err := s.attempts.lockAttempt(ctx, key, ip)
 	if err != nil {

@@ -42,6 +42,8 @@ func TestChangePassword(t *testing.T) {
 				"current_password": "is not your current password",
 				"new_password":     "must be at least 8 characters",
 			}, counted: true},
+		{name: "current left blank", current: "", next: "a brand new passphrase",
+			fields: map[string]string{"current_password": "is required"}},
 		{name: "too short", current: current, next: "1234567",
 			fields: map[string]string{"new_password": "must be at least 8 characters"}},
 		{name: "too common", current: current, next: "Password123",
