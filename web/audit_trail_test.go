@@ -78,7 +78,7 @@ func TestLogoutAudited(t *testing.T) {
 			sid := sessionID(t, c)
 			a.clock.Advance(time.Minute) // the logout is dated apart from the login
 			w.logout(t, c)
-			mustBeSignedIn(t, c, false)
+			mustBeSignedOut(t, c)
 			when := a.clock.Now()
 			a.clock.Advance(time.Minute)
 
@@ -132,8 +132,8 @@ func TestRevocationsAudited(t *testing.T) {
 			when := a.clock.Now()
 			a.clock.Advance(time.Minute)
 
-			mustBeSignedIn(t, gone, false)
-			mustBeSignedIn(t, bystander, true)
+			mustBeSignedOut(t, gone)
+			mustBeSignedIn(t, bystander)
 			events := auditEvents(t, a, "session.revoke")
 			if len(events) != 1 {
 				t.Fatalf("%d session.revoke events, want 1: %v", len(events), events)
@@ -164,10 +164,10 @@ func TestRevokeOthersAudited(t *testing.T) {
 	a.clock.Advance(time.Minute)
 
 	for _, o := range others {
-		mustBeSignedIn(t, o, false)
+		mustBeSignedOut(t, o)
 	}
-	mustBeSignedIn(t, stranger, true)
-	mustBeSignedIn(t, c, true)
+	mustBeSignedIn(t, stranger)
+	mustBeSignedIn(t, c)
 	events := auditEvents(t, a, "session.revoke")
 	if len(events) == 0 {
 		t.Fatal("no session.revoke event after ending the other sessions")

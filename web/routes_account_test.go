@@ -10,16 +10,6 @@ import (
 
 // The account pages of CONTRACT §4: sessions, revocation, password.
 
-// loginFrom signs username in from a browser with user agent ua at addr.
-func loginFrom(t *testing.T, a *testApp, username, password, ua, addr string) *client {
-	t.Helper()
-	c := a.visitor()
-	c.Header.Set("User-Agent", ua)
-	c.RemoteAddr = addr
-	expectRedirect(t, c.postForm("/login", url.Values{"username": {username}, "password": {password}}), "/products")
-	return c
-}
-
 // TestSessionsPage: the user's sessions, with when, where and what browser,
 // and one "this session" marker on the request's own.
 func TestSessionsPage(t *testing.T) {
@@ -65,8 +55,8 @@ func TestRevokeSessionPages(t *testing.T) {
 
 	expectRedirect(t, c.postForm("/account/sessions/"+sessionID(t, second)+"/revoke", nil), "/account/sessions")
 	expectLoginRedirect(t, second.get("/cart"), "/cart")
-	mustBeSignedIn(t, c, true)
-	mustBeSignedIn(t, third, true)
+	mustBeSignedIn(t, c)
+	mustBeSignedIn(t, third)
 	if !hasEvent(t, c, "session.revoke", "success", "session ") {
 		t.Error("the revocation is not in the activity")
 	}
@@ -74,14 +64,14 @@ func TestRevokeSessionPages(t *testing.T) {
 	for _, id := range []string{sessionID(t, stranger), "no-such-session"} {
 		expectHTML(t, c.postForm("/account/sessions/"+id+"/revoke", nil), http.StatusNotFound)
 	}
-	mustBeSignedIn(t, stranger, true)
-	mustBeSignedIn(t, third, true)
+	mustBeSignedIn(t, stranger)
+	mustBeSignedIn(t, third)
 
 	fourth := a.authorized()
 	expectRedirect(t, c.postForm("/account/sessions/revoke-others", nil), "/account/sessions")
-	mustBeSignedIn(t, third, false)
-	mustBeSignedIn(t, fourth, false)
-	mustBeSignedIn(t, stranger, true)
+	mustBeSignedOut(t, third)
+	mustBeSignedOut(t, fourth)
+	mustBeSignedIn(t, stranger)
 	page := expectHTML(t, c.get("/account/sessions"), http.StatusOK, "(this session)")
 	if n := strings.Count(page, "/revoke\""); n != 1 {
 		t.Errorf("%d sessions left after revoking the others, want 1", n)
@@ -92,7 +82,7 @@ func TestRevokeSessionPages(t *testing.T) {
 	if res.Header.Get("Clear-Site-Data") != `"cookies"` {
 		t.Errorf("Clear-Site-Data %q after revoking this session", res.Header.Get("Clear-Site-Data"))
 	}
-	mustBeSignedIn(t, c, false)
+	mustBeSignedOut(t, c)
 }
 
 // TestPasswordPage: a wrong current password, or a new one too short or too
@@ -116,8 +106,8 @@ func TestPasswordPage(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			res := c.postForm("/account/password", url.Values{"current_password": {r.current}, "new_password": {r.next}})
 			expectHTML(t, res, http.StatusBadRequest, "<code>"+r.field+"</code> ", r.why, `name="new_password"`)
-			mustBeSignedIn(t, c, true)
-			mustBeSignedIn(t, other, true)
+			mustBeSignedIn(t, c)
+			mustBeSignedIn(t, other)
 		})
 	}
 	a.login("authorized_user", "password123") // still the password
@@ -128,12 +118,12 @@ func TestPasswordPage(t *testing.T) {
 	if c.token() == "" || c.token() == old {
 		t.Fatal("no new session id after a password change")
 	}
-	mustBeSignedIn(t, c, true)
+	mustBeSignedIn(t, c)
 	expectHTML(t, c.get("/account/sessions"), http.StatusOK, "(this session)")
-	mustBeSignedIn(t, other, false)
+	mustBeSignedOut(t, other)
 	stale := a.visitor()
 	stale.setToken(old)
-	mustBeSignedIn(t, stale, false)
+	mustBeSignedOut(t, stale)
 	if !hasEvent(t, c, "password.change", "success", "") {
 		t.Error("the change is not in the activity")
 	}

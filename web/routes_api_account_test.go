@@ -64,11 +64,11 @@ func TestAPISessions(t *testing.T) {
 	for _, id := range []string{sessionID(t, stranger), "no-such-session"} {
 		expectAPIError(t, c.json("DELETE", "/api/v1/sessions/"+id, nil), http.StatusNotFound, "not_found")
 	}
-	mustBeSignedIn(t, stranger, true)
+	mustBeSignedIn(t, stranger)
 
 	expectStatus(t, c.json("DELETE", "/api/v1/sessions/"+sessionID(t, first), nil), http.StatusNoContent)
 	expectAPIError(t, first.json("GET", "/api/v1/me", nil), http.StatusUnauthorized, "unauthenticated")
-	mustBeSignedIn(t, second, true)
+	mustBeSignedIn(t, second)
 	if n := len(apiGet(t, c, "/api/v1/sessions")["sessions"].([]any)); n != 2 {
 		t.Errorf("%d sessions listed after ending one of 3", n)
 	}
@@ -79,7 +79,7 @@ func TestAPISessions(t *testing.T) {
 		t.Errorf("Clear-Site-Data %q after ending this session", res.Header.Get("Clear-Site-Data"))
 	}
 	expectAPIError(t, c.json("GET", "/api/v1/me", nil), http.StatusUnauthorized, "unauthenticated")
-	mustBeSignedIn(t, second, true)
+	mustBeSignedIn(t, second)
 }
 
 // TestAPIActivity: the user's own trail, newest first, each event with

@@ -128,9 +128,9 @@ var signedInPageRoutes = []struct {
 	{name: "home", method: "GET", path: "/", authorized: 200, unauthorized: 200, snippet: "You are signed in as"},
 	{name: "login form", method: "GET", path: "/login", authorized: 200, unauthorized: 200, snippet: `name="username"`},
 	{name: "logout form", method: "GET", path: "/logout", authorized: 200, unauthorized: 200, snippet: `action="/logout"`,
-		after: func(t *testing.T, c *client, _ bool) { mustBeSignedIn(t, c, true) }},
+		after: func(t *testing.T, c *client, _ bool) { mustBeSignedIn(t, c) }},
 	{name: "logout", method: "POST", path: "/logout", authorized: 303, unauthorized: 303, location: "/login",
-		after: func(t *testing.T, c *client, _ bool) { mustBeSignedIn(t, c, false) }},
+		after: func(t *testing.T, c *client, _ bool) { mustBeSignedOut(t, c) }},
 	{name: "products", method: "GET", path: "/products", authorized: 200, unauthorized: 200, snippet: "Cave lantern"},
 	{name: "add to cart", method: "POST", path: "/cart/items", form: url.Values{"product_id": {"{mug}"}},
 		authorized: 303, unauthorized: 303, location: "/cart",
@@ -170,16 +170,16 @@ var signedInPageRoutes = []struct {
 	{name: "sessions", method: "GET", path: "/account/sessions", authorized: 200, unauthorized: 200, snippet: "(this session)"},
 	{name: "revoke own session", method: "POST", path: "/account/sessions/{session}/revoke",
 		authorized: 303, unauthorized: 303, location: "/login",
-		after: func(t *testing.T, c *client, _ bool) { mustBeSignedIn(t, c, false) }},
+		after: func(t *testing.T, c *client, _ bool) { mustBeSignedOut(t, c) }},
 	{name: "revoke others", method: "POST", path: "/account/sessions/revoke-others",
 		authorized: 303, unauthorized: 303, location: "/account/sessions",
-		after: func(t *testing.T, c *client, _ bool) { mustBeSignedIn(t, c, true) }},
+		after: func(t *testing.T, c *client, _ bool) { mustBeSignedIn(t, c) }},
 	{name: "activity", method: "GET", path: "/account/activity", authorized: 200, unauthorized: 200, snippet: "<td>login</td>"},
 	{name: "password form", method: "GET", path: "/account/password", authorized: 200, unauthorized: 200, snippet: `name="new_password"`},
 	{name: "change password", method: "POST", path: "/account/password",
 		form:       url.Values{"current_password": {"password123"}, "new_password": {"a fresh passphrase"}},
 		authorized: 303, unauthorized: 303, location: "/account/sessions",
-		after: func(t *testing.T, c *client, _ bool) { mustBeSignedIn(t, c, true) }},
+		after: func(t *testing.T, c *client, _ bool) { mustBeSignedIn(t, c) }},
 }
 
 // TestPagesSignedIn: every page of §4 for a user without the permission
@@ -290,24 +290,4 @@ func TestUnknownPage(t *testing.T) {
 		t.Errorf("visitor PUT /login: %d, want 405", res.StatusCode)
 	}
 	expectAPIError(t, visitor.json("GET", "/api/v1/session", nil), http.StatusMethodNotAllowed, "method_not_allowed")
-}
-
-func addMug(t *testing.T, c *client) {
-	t.Helper()
-	id := itoa64(productID(t, c, skuMug))
-	expectRedirect(t, c.postForm("/cart/items", url.Values{"product_id": {id}}), "/cart")
-}
-
-func mustHaveCart(t *testing.T, c *client, sku string, want int64) {
-	t.Helper()
-	if got := cartQuantities(t, c)[productID(t, c, sku)]; got != want {
-		t.Errorf("%s in cart: %d, want %d", sku, got, want)
-	}
-}
-
-func mustBeSignedIn(t *testing.T, c *client, want bool) {
-	t.Helper()
-	if got := isSignedIn(t, c); got != want {
-		t.Errorf("signed in: %v, want %v", got, want)
-	}
 }

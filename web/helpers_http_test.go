@@ -1,28 +1,19 @@
 package web_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sesamehq/sesame/sqlite"
 )
 
-// Helpers of the route tests (routes_pages_test.go, routes_api_test.go and
-// friends). Their names are chosen not to clash with the harness or with
-// the security tests, which share the package.
-
-// The demo products the route tests use, by SKU (CONTRACT §2, app/demo.go).
-const (
-	skuMug     = "SES-MUG-01" // 1200 cents, plenty in stock
-	skuTee     = "SES-TEE-02" // 2200 cents, plenty in stock
-	skuLantern = "SES-LMP-06" // 4800 cents, 3 in stock
-)
+// Helpers for what an HTTP answer must be: its status, its kind (an HTML
+// page, a JSON object, the JSON error of CONTRACT §5, a redirect) and the
+// shape of its JSON. Every test of the package uses them, so that a failure
+// reads the same wherever it happens. The helpers for accounts, the audit
+// trail and the shop are in helpers_accounts_test.go, helpers_audit_test.go
+// and helpers_shop_test.go.
 
 // expectStatus reads res and fails unless it answered want; it returns the
 // body, for assertions on what the answer says.
@@ -62,14 +53,16 @@ func expectHTML(t *testing.T, res *http.Response, want int, snippets ...string) 
 	}
 	for _, s := range snippets {
 		if !strings.Contains(page, s) {
-			t.Fatalf("page lacks %q:\n%s", s, mainOf(page))
+			t.Fatalf("page lacks %q:\n%s", s, pageExcerpt(page))
 		}
 	}
 	return page
 }
 
-// mainOf is the <main> of page, what a failure needs to show.
-func mainOf(page string) string {
+// pageExcerpt is what a failure shows of page: from its <main> on, where
+// the content starts, and no more than a screenful. Unlike mainPart it cuts
+// for reading, not for a check.
+func pageExcerpt(page string) string {
 	if i := strings.Index(page, "<main>"); i >= 0 {
 		page = page[i:]
 	}
@@ -215,107 +208,3 @@ func apiGet(t *testing.T, c *client, path string) map[string]any {
 	t.Helper()
 	return expectJSON(t, c.json(http.MethodGet, path, nil), http.StatusOK)
 }
-
-// productID returns the id of the demo product with sku.
-func productID(t *testing.T, c *client, sku string) int64 {
-	t.Helper()
-	for _, p := range apiGet(t, c, "/api/v1/products")["products"].([]any) {
-		if p := p.(map[string]any); p["sku"] == sku {
-			return jsonInt(t, p["id"])
-		}
-	}
-	t.Fatalf("no product %s", sku)
-	return 0
-}
-
-// stockOf returns the stock of product id.
-func stockOf(t *testing.T, c *client, id int64) int64 {
-	t.Helper()
-	return jsonInt(t, apiGet(t, c, "/api/v1/products/"+itoa64(id))["stock"])
-}
-
-// cartQuantities returns the cart of c's user as product id → quantity.
-func cartQuantities(t *testing.T, c *client) map[int64]int64 {
-	t.Helper()
-	q := map[int64]int64{}
-	for _, l := range apiGet(t, c, "/api/v1/cart")["items"].([]any) {
-		l := l.(map[string]any)
-		q[jsonInt(t, l["product_id"])] = jsonInt(t, l["quantity"])
-	}
-	return q
-}
-
-// orderCount returns how many orders c's user has (up to 500).
-func orderCount(t *testing.T, c *client) int {
-	t.Helper()
-	return len(apiGet(t, c, "/api/v1/orders?limit=500")["orders"].([]any))
-}
-
-// sessionID returns the public id of c's session.
-func sessionID(t *testing.T, c *client) string {
-	t.Helper()
-	id, _ := apiGet(t, c, "/api/v1/me")["session"].(map[string]any)["id"].(string)
-	if id == "" {
-		t.Fatal("no public session id in /api/v1/me")
-	}
-	return id
-}
-
-// hasEvent reports whether c's own audit trail holds an event with action,
-// outcome and a detail containing detail.
-func hasEvent(t *testing.T, c *client, action, outcome, detail string) bool {
-	t.Helper()
-	for _, e := range apiGet(t, c, "/api/v1/activity?limit=500")["events"].([]any) {
-		e := e.(map[string]any)
-		if e["action"] == action && e["outcome"] == outcome && strings.Contains(e["detail"].(string), detail) {
-			return true
-		}
-	}
-	return false
-}
-
-// isSignedIn reports whether c's cookie still opens a session, by whether a
-// private page lets it in.
-func isSignedIn(t *testing.T, c *client) bool {
-	t.Helper()
-	res := c.get("/cart")
-	body(res)
-	switch res.StatusCode {
-	case http.StatusOK:
-		return true
-	case http.StatusSeeOther:
-		return false
-	}
-	t.Fatalf("GET /cart: status %d", res.StatusCode)
-	return false
-}
-
-// addBuyers creates n users holding the customer and privileged roles
-// (what authorized_user holds) with password password123, through a second
-// handle on the app's database, as another sesame process would.
-func addBuyers(t *testing.T, a *testApp, n int) []string {
-	t.Helper()
-	path, ok := strings.CutPrefix(a.srv.Config.DB, "sqlite:")
-	if !ok {
-		t.Fatalf("not a SQLite database: %s", a.srv.Config.DB)
-	}
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	hash, err := testParams.Hash("password123")
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := make([]string, n)
-	for i := range names {
-		names[i] = fmt.Sprintf("buyer%02d", i)
-		if _, err := db.CreateUser(context.Background(), names[i], hash, []string{"customer", "privileged"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return names
-}
-
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
