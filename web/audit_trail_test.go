@@ -23,7 +23,7 @@ const (
 // auditActor signs authorized_user in from auditIP with auditUA.
 func auditActor(t *testing.T, a *testApp) *client {
 	t.Helper()
-	return loginFrom(t, a, "authorized_user", secPassword, auditUA, auditIP+":4000")
+	return loginFrom(t, a, "authorized_user", demoPassword, auditUA, auditIP+":4000")
 }
 
 // auditEvents returns the events of authorized_user's trail with action,
@@ -31,7 +31,7 @@ func auditActor(t *testing.T, a *testApp) *client {
 func auditEvents(t *testing.T, a *testApp, action string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	for _, e := range secActions(t, a.authorized()) {
+	for _, e := range trailOf(t, a.authorized()) {
 		if e["action"] == action {
 			out = append(out, e)
 		}
@@ -64,7 +64,7 @@ func TestLogoutAudited(t *testing.T) {
 		logout func(t *testing.T, c *client)
 	}{
 		{"POST /logout", func(t *testing.T, c *client) {
-			expectRedirect(t, secWith(c, "Sec-Fetch-Site", "same-origin", "Origin", origin).postForm("/logout", nil), "/login")
+			expectRedirect(t, c.withHeaders("Sec-Fetch-Site", "same-origin", "Origin", origin).postForm("/logout", nil), "/login")
 		}},
 		{"DELETE /api/v1/session", func(t *testing.T, c *client) {
 			expectStatus(t, c.json(http.MethodDelete, "/api/v1/session", nil), http.StatusNoContent)

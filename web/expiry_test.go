@@ -16,19 +16,19 @@ import (
 func TestCleanupAuditsExpiry(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	forgotten := secAt(a, "198.51.100.7")
-	secWant(t, secAPILogin(forgotten, "authorized_user", secPassword), http.StatusCreated, "login")
-	_, _, id := secMe(t, forgotten)
+	forgotten := a.visitorFrom("198.51.100.7")
+	expectStatus(t, apiLogin(forgotten, "authorized_user", demoPassword), http.StatusCreated, "login")
+	_, _, id := whoAmI(t, forgotten)
 
 	a.clock.Advance(31 * time.Minute)
 	n, err := a.srv.Handler().(*web.Handler).Sessions().DeleteExpired(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("DeleteExpired = %d, %v; want the one idle session", n, err)
 	}
-	if !secHasEvent(t, a.authorized(), "session.expire", "success", "session_id", id) {
+	if !hasEventWhere(t, a.authorized(), "session.expire", "success", "session_id", id) {
 		t.Fatalf("no session.expire event for the session the cleanup removed")
 	}
-	if !secHasEvent(t, a.authorized(), "session.expire", "success", "ip", "198.51.100.7") {
+	if !hasEventWhere(t, a.authorized(), "session.expire", "success", "ip", "198.51.100.7") {
 		t.Errorf("the expiry does not say where the session was used")
 	}
 }

@@ -32,6 +32,10 @@ var testParams = auth.Params{Memory: 64, Iterations: 1, Parallelism: 1}
 // origin is the scheme and host of every test request (httptest's default).
 const origin = "http://example.com"
 
+// demoPassword is the password of the demo users authorized_user and
+// unauthorized_user (CONTRACT §2); the admin's is printed at the start.
+const demoPassword = "password123"
+
 // clock is a settable time source shared by the sessions and the services.
 type clock struct {
 	mu sync.Mutex
@@ -129,19 +133,37 @@ func (a *testApp) visitor() *client {
 	return &client{t: a.t, app: a, jar: jar, Header: http.Header{"User-Agent": {"sesame-test"}}, RemoteAddr: "192.0.2.10:40000"}
 }
 
+// visitorFrom returns a new visitor whose requests come from address addr,
+// so that a test's throttling counters are its own.
+func (a *testApp) visitorFrom(addr string) *client {
+	c := a.visitor()
+	c.RemoteAddr = addr + ":40000"
+	return c
+}
+
+// holding returns a new browser whose only cookie is the session token
+// token, from an address of its own: an attacker replaying a token they got
+// hold of.
+func (a *testApp) holding(token string) *client {
+	c := a.visitor()
+	c.RemoteAddr = "203.0.113.66:50000"
+	c.setToken(token)
+	return c
+}
+
 // login returns a client signed in through the login form.
 func (a *testApp) login(username, password string) *client {
 	a.t.Helper()
 	c := a.visitor()
-	res := c.postForm("/login", url.Values{"username": {username}, "password": {password}})
+	res := formLogin(c, username, password)
 	if res.StatusCode != http.StatusSeeOther {
 		a.t.Fatalf("login %s: status %d: %s", username, res.StatusCode, body(res))
 	}
 	return c
 }
 
-func (a *testApp) authorized() *client   { return a.login("authorized_user", "password123") }
-func (a *testApp) unauthorized() *client { return a.login("unauthorized_user", "password123") }
+func (a *testApp) authorized() *client   { return a.login("authorized_user", demoPassword) }
+func (a *testApp) unauthorized() *client { return a.login("unauthorized_user", demoPassword) }
 func (a *testApp) admin() *client        { return a.login("admin", a.adminPassword) }
 
 // do sends a request through the server's handler and returns the answer
@@ -202,6 +224,18 @@ func (c *client) token() string {
 // setToken replaces the session cookie, as an attacker holding a token would.
 func (c *client) setToken(token string) {
 	c.jar.SetCookies(siteURL, []*http.Cookie{{Name: "sesame_session", Value: token, Path: "/"}})
+}
+
+// withHeaders returns c with extra request headers (key, value, key,
+// value…), sharing its cookies: the same browser, sending a different
+// request.
+func (c *client) withHeaders(kv ...string) *client {
+	cp := *c
+	cp.Header = c.Header.Clone()
+	for i := 0; i+1 < len(kv); i += 2 {
+		cp.Header.Set(kv[i], kv[i+1])
+	}
+	return &cp
 }
 
 // body returns the body of res as a string.

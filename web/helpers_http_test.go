@@ -16,15 +16,26 @@ import (
 // and helpers_shop_test.go.
 
 // expectStatus reads res and fails unless it answered want; it returns the
-// body, for assertions on what the answer says.
-func expectStatus(t *testing.T, res *http.Response, want int) string {
+// body, for assertions on what the answer says. what, if given, names the
+// request in the failure, for a call in a loop, where the line number alone
+// does not tell which request failed.
+func expectStatus(t *testing.T, res *http.Response, want int, what ...string) string {
 	t.Helper()
 	b := body(res)
 	if res.StatusCode != want {
-		t.Fatalf("status %d, want %d; body: %.400s",
-			res.StatusCode, want, b)
+		t.Fatalf("%sstatus %d, want %d; body: %.400s",
+			whatPrefix(what), res.StatusCode, want, b)
 	}
 	return b
+}
+
+// whatPrefix begins a failure message with what names the request, if
+// anything does.
+func whatPrefix(what []string) string {
+	if len(what) == 0 {
+		return ""
+	}
+	return strings.Join(what, " ") + ": "
 }
 
 // expectRedirect fails unless res is a 303 to location.
@@ -100,6 +111,24 @@ func expectAPIError(t *testing.T, res *http.Response, status int, code string) m
 	}
 	if msg, _ := e["message"].(string); msg == "" {
 		t.Fatalf("error without a message: %v", e)
+	}
+	return e
+}
+
+// expectErrorCode fails unless res answered status with a JSON error whose
+// code is code; it returns the "error" object. Unlike expectAPIError it
+// holds the answer to nothing more (its Content-Type, a message, no other
+// key): the security tests ask which refusal came, and leave the shape of
+// CONTRACT §5 to the API tests. what is as for expectStatus.
+func expectErrorCode(t *testing.T, res *http.Response, status int, code string, what ...string) map[string]any {
+	t.Helper()
+	if res.StatusCode != status {
+		t.Fatalf("%sstatus %d, want %d; body: %.400s", whatPrefix(what), res.StatusCode, status, body(res))
+	}
+	v := decode(t, res)
+	e, _ := v["error"].(map[string]any)
+	if e == nil || e["code"] != code {
+		t.Fatalf("%sbody %v, want error code %q", whatPrefix(what), v, code)
 	}
 	return e
 }

@@ -75,8 +75,8 @@ func mustHaveCart(t *testing.T, c *client, sku string, want int64) {
 }
 
 // addBuyers creates n users holding the customer and privileged roles
-// (what authorized_user holds) with password password123, through a second
-// handle on the app's database, as another sesame process would.
+// (what authorized_user holds) with demoPassword, through a second handle
+// on the app's database, as another sesame process would.
 func addBuyers(t *testing.T, a *testApp, n int) []string {
 	t.Helper()
 	path, ok := strings.CutPrefix(a.srv.Config.DB, "sqlite:")
@@ -88,7 +88,7 @@ func addBuyers(t *testing.T, a *testApp, n int) []string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	hash, err := testParams.Hash("password123")
+	hash, err := testParams.Hash(demoPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

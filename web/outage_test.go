@@ -74,8 +74,7 @@ func TestDataStoreOutage(t *testing.T) {
 			return user.postForm("/cart/items", url.Values{"product_id": {"1"}})
 		}},
 		{"login", func() *http.Response {
-			return a.visitor().json(http.MethodPost, "/api/v1/session",
-				map[string]string{"username": "authorized_user", "password": "password123"})
+			return apiLogin(a.visitor(), "authorized_user", demoPassword)
 		}},
 	} {
 		res := tc.do()

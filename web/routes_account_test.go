@@ -15,9 +15,9 @@ import (
 func TestSessionsPage(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	laptop := loginFrom(t, a, "authorized_user", "password123", "Laptop/1.0", "198.51.100.7:5000")
+	laptop := loginFrom(t, a, "authorized_user", demoPassword, "Laptop/1.0", "198.51.100.7:5000")
 	a.clock.Advance(5 * time.Minute)
-	phone := loginFrom(t, a, "authorized_user", "password123", "Phone/2.0", "203.0.113.9:6000")
+	phone := loginFrom(t, a, "authorized_user", demoPassword, "Phone/2.0", "203.0.113.9:6000")
 	a.unauthorized() // not theirs: never listed
 
 	page := expectHTML(t, laptop.get("/account/sessions"), http.StatusOK,
@@ -99,8 +99,8 @@ func TestPasswordPage(t *testing.T) {
 		name, current, next, field, why string
 	}{
 		{"wrong current", "not my password", newPassword, "current_password", "is not your current password"},
-		{"too short", "password123", "short", "new_password", "at least 8 characters"},
-		{"too common", "password123", "qwertyuiop", "new_password", "too common"},
+		{"too short", demoPassword, "short", "new_password", "at least 8 characters"},
+		{"too common", demoPassword, "qwertyuiop", "new_password", "too common"},
 	}
 	for _, r := range refusals {
 		t.Run(r.name, func(t *testing.T) {
@@ -110,10 +110,10 @@ func TestPasswordPage(t *testing.T) {
 			mustBeSignedIn(t, other)
 		})
 	}
-	a.login("authorized_user", "password123") // still the password
+	a.login("authorized_user", demoPassword) // still the password
 
 	old := c.token()
-	res := c.postForm("/account/password", url.Values{"current_password": {"password123"}, "new_password": {newPassword}})
+	res := c.postForm("/account/password", url.Values{"current_password": {demoPassword}, "new_password": {newPassword}})
 	expectRedirect(t, res, "/account/sessions")
 	if c.token() == "" || c.token() == old {
 		t.Fatal("no new session id after a password change")
@@ -128,7 +128,7 @@ func TestPasswordPage(t *testing.T) {
 		t.Error("the change is not in the activity")
 	}
 
-	expectHTML(t, a.visitor().postForm("/login", url.Values{"username": {"authorized_user"}, "password": {"password123"}}),
+	expectHTML(t, formLogin(a.visitor(), "authorized_user", demoPassword),
 		http.StatusUnauthorized, "Invalid username or password.")
 	a.login("authorized_user", newPassword)
 }

@@ -298,7 +298,7 @@ func TestAPICheckoutRace(t *testing.T) {
 
 	buyers := make([]*client, 20)
 	for i, name := range addBuyers(t, a, len(buyers)) {
-		buyers[i] = a.login(name, "password123")
+		buyers[i] = a.login(name, demoPassword)
 		expectJSON(t, buyers[i].json("POST", "/api/v1/cart/items", map[string]any{"product_id": lantern}), 200)
 	}
 	statuses := make([]int, len(buyers))

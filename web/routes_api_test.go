@@ -135,7 +135,7 @@ func TestAPISignIn(t *testing.T) {
 	// as it will be read back from the store.
 	a.clock.Advance(123456789 * time.Nanosecond)
 	c := a.visitor()
-	res := c.json("POST", "/api/v1/session", map[string]any{"username": "authorized_user", "password": "password123"})
+	res := apiLogin(c, "authorized_user", demoPassword)
 	login := expectShape(t, "login", expectJSON(t, res, http.StatusCreated), shape{"user": "object", "session": "object"})
 	user := expectShape(t, "login.user", login["user"], userShape)
 	sess := expectShape(t, "login.session", login["session"], sessionShape)
@@ -188,7 +188,7 @@ func TestAPISignInRefused(t *testing.T) {
 	c := a.visitor()
 	for _, creds := range []map[string]any{
 		{"username": "authorized_user", "password": "wrong"},
-		{"username": "nobody", "password": "password123"},
+		{"username": "nobody", "password": demoPassword},
 	} {
 		e := expectAPIError(t, c.json("POST", "/api/v1/session", creds), http.StatusUnauthorized, "unauthenticated")
 		if e["message"] != "Invalid username or password." {

@@ -56,7 +56,7 @@ func TestPagesVisitor(t *testing.T) {
 		{"POST", "/account/sessions/revoke-others", nil},
 		{"GET", "/account/activity", nil},
 		{"GET", "/account/password", nil},
-		{"POST", "/account/password", url.Values{"current_password": {"password123"}, "new_password": {"a fresh passphrase"}}},
+		{"POST", "/account/password", url.Values{"current_password": {demoPassword}, "new_password": {"a fresh passphrase"}}},
 	}
 	for _, r := range restricted {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
@@ -83,7 +83,7 @@ func TestPagesLogin(t *testing.T) {
 	v := a.visitor()
 	for _, creds := range []url.Values{
 		{"username": {"authorized_user"}, "password": {"wrong password"}},
-		{"username": {"nobody"}, "password": {"password123"}},
+		{"username": {"nobody"}, "password": {demoPassword}},
 	} {
 		expectHTML(t, v.postForm("/login", creds), http.StatusUnauthorized,
 			"Invalid username or password.", `name="password"`)
@@ -91,12 +91,12 @@ func TestPagesLogin(t *testing.T) {
 			t.Fatal("a failed login set a session cookie")
 		}
 	}
-	expectRedirect(t, v.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {"password123"}}), "/products")
+	expectRedirect(t, formLogin(v, "authorized_user", demoPassword), "/products")
 	first := v.token()
 	if first == "" || !isSignedIn(t, v) {
 		t.Fatal("no session after login")
 	}
-	expectRedirect(t, v.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {"password123"},
+	expectRedirect(t, v.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {demoPassword},
 		"next": {"/orders?limit=1"}}), "/orders?limit=1")
 	if v.token() == first {
 		t.Error("a second login kept the session id")
@@ -177,7 +177,7 @@ var signedInPageRoutes = []struct {
 	{name: "activity", method: "GET", path: "/account/activity", authorized: 200, unauthorized: 200, snippet: "<td>login</td>"},
 	{name: "password form", method: "GET", path: "/account/password", authorized: 200, unauthorized: 200, snippet: `name="new_password"`},
 	{name: "change password", method: "POST", path: "/account/password",
-		form:       url.Values{"current_password": {"password123"}, "new_password": {"a fresh passphrase"}},
+		form:       url.Values{"current_password": {demoPassword}, "new_password": {"a fresh passphrase"}},
 		authorized: 303, unauthorized: 303, location: "/account/sessions",
 		after: func(t *testing.T, c *client, _ bool) { mustBeSignedIn(t, c) }},
 }
@@ -195,7 +195,7 @@ func TestPagesSignedIn(t *testing.T) {
 				name string
 				want int
 			}{{"unauthorized_user", r.unauthorized}, {"authorized_user", r.authorized}} {
-				c := a.login(u.name, "password123")
+				c := a.login(u.name, demoPassword)
 				if r.prep != nil {
 					r.prep(t, c)
 				}

@@ -35,5 +35,5 @@ func TestCookieTossingRefused(t *testing.T) {
 				first, res.StatusCode, res.Header.Get("Location"))
 		}
 	}
-	secAssertUser(t, victim, "authorized_user", "the victim's own cookie, alone")
+	expectSignedInAs(t, victim, "authorized_user", "the victim's own cookie, alone")
 }

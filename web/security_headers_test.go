@@ -14,8 +14,8 @@ import (
 // endpoints that must not exist, and the secrets that must never leave the
 // server (CONTRACT §6).
 
-// secCSP are the directives every Content-Security-Policy must hold.
-var secCSP = map[string]string{
+// requiredCSP are the directives every Content-Security-Policy must hold.
+var requiredCSP = map[string]string{
 	"default-src":     "'self'",
 	"object-src":      "'none'",
 	"base-uri":        "'none'",
@@ -23,9 +23,9 @@ var secCSP = map[string]string{
 	"frame-ancestors": "'none'",
 }
 
-// secCheckHeaders fails unless res carries the headers every answer must,
-// and no-store when it answers a signed-in user.
-func secCheckHeaders(t *testing.T, res *http.Response, signedIn bool, what string) {
+// expectProtectiveHeaders fails unless res carries the headers every
+// answer must, and no-store when it answers a signed-in user.
+func expectProtectiveHeaders(t *testing.T, res *http.Response, signedIn bool, what string) {
 	t.Helper()
 	body(res)
 	h := res.Header
@@ -45,7 +45,7 @@ func secCheckHeaders(t *testing.T, res *http.Response, signedIn bool, what strin
 		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
 		directives[strings.ToLower(name)] = strings.TrimSpace(value)
 	}
-	for name, want := range secCSP {
+	for name, want := range requiredCSP {
 		if directives[name] != want {
 			t.Errorf("%s (%d): CSP %s is %q, want %q (%s)", what, res.StatusCode, name, directives[name], want, csp[0])
 		}
@@ -123,8 +123,8 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 	for _, r := range reqs {
 		what := r.method + " " + r.path
 		signedIn := r.c != visitor && !strings.HasPrefix(r.path, "/static/")
-		res := secWith(r.c, r.kv...).do(r.method, r.path, r.ct, strings.NewReader(r.payload))
-		secCheckHeaders(t, res, signedIn, what)
+		res := r.c.withHeaders(r.kv...).do(r.method, r.path, r.ct, strings.NewReader(r.payload))
+		expectProtectiveHeaders(t, res, signedIn, what)
 	}
 	// Strict-Transport-Security only where the connection is TLS.
 	if res := a.visitor().get("https://example.com/login"); res.Header.Get("Strict-Transport-Security") == "" {
@@ -134,11 +134,11 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 		t.Errorf("Strict-Transport-Security over plain HTTP")
 	}
 	// Sign-in answers: the form's redirect and the API's 201.
-	secCheckHeaders(t, secFormLogin(a.visitor(), "authorized_user", secPassword), false, "form login")
-	secCheckHeaders(t, secAPILogin(a.visitor(), "authorized_user", secPassword), false, "API login")
+	expectProtectiveHeaders(t, formLogin(a.visitor(), "authorized_user", demoPassword), false, "form login")
+	expectProtectiveHeaders(t, apiLogin(a.visitor(), "authorized_user", demoPassword), false, "API login")
 }
 
-var secTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
 // The session cookie is HttpOnly, SameSite=Lax, host-only on /, not Secure
 // over plain HTTP, and carries 256 random bits.
@@ -146,8 +146,8 @@ func TestSessionCookieAttributes(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	seen := map[string]bool{}
-	for i, login := range []func(*client, string, string) *http.Response{secFormLogin, secAPILogin, secFormLogin, secAPILogin} {
-		res := login(a.visitor(), "authorized_user", secPassword)
+	for i, login := range []func(*client, string, string) *http.Response{formLogin, apiLogin, formLogin, apiLogin} {
+		res := login(a.visitor(), "authorized_user", demoPassword)
 		body(res)
 		var raw []string
 		for _, line := range res.Header.Values("Set-Cookie") {
@@ -169,7 +169,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 				t.Errorf("login %d: cookie %q has %s on plain HTTP", i, raw[0], attr)
 			}
 		}
-		if !secTokenPattern.MatchString(ck.Value) {
+		if !tokenPattern.MatchString(ck.Value) {
 			t.Fatalf("login %d: token %q is not 43 base64url characters", i, ck.Value)
 		}
 		if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err != nil || len(b) != 32 {
@@ -230,34 +230,34 @@ func TestSecretsStaySecret(t *testing.T) {
 		t.Helper()
 		h := res.Header.Clone()
 		h.Del("Set-Cookie")
-		answers = append(answers, body(res), strings.Join(h.Values("Location"), " "), strings.Join(secHeaderLines(h), "\n"))
+		answers = append(answers, body(res), strings.Join(h.Values("Location"), " "), strings.Join(headerLines(h), "\n"))
 		if tok := c.token(); tok != "" {
 			tokens[tok] = true
 		}
 	}
 
-	form, api, admin := a.visitor(), secAt(a, "198.51.100.40"), secAt(a, "198.51.100.41")
-	see(form, secFormLogin(form, "authorized_user", wrong))
-	see(api, secAPILogin(api, "authorized_user", wrong))
-	see(form, secFormLogin(form, "authorized_user", secPassword))
-	see(api, secAPILogin(api, "authorized_user", secPassword))
-	see(admin, secFormLogin(admin, "admin", a.adminPassword))
+	form, api, admin := a.visitor(), a.visitorFrom("198.51.100.40"), a.visitorFrom("198.51.100.41")
+	see(form, formLogin(form, "authorized_user", wrong))
+	see(api, apiLogin(api, "authorized_user", wrong))
+	see(form, formLogin(form, "authorized_user", demoPassword))
+	see(api, apiLogin(api, "authorized_user", demoPassword))
+	see(admin, formLogin(admin, "admin", a.adminPassword))
 	for _, c := range []*client{form, api, admin} {
 		for _, path := range []string{"/", "/products", "/cart", "/orders", "/task", "/account/sessions",
 			"/account/activity", "/account/password", "/logout", "/api/v1/me", "/api/v1/sessions",
 			"/api/v1/activity", "/api/v1/cart", "/no-such-page"} {
 			see(c, c.get(path))
 		}
-		_, _, id := secMe(t, c)
+		_, _, id := whoAmI(t, c)
 		if tokens[id] || id == c.token() {
 			t.Errorf("the public session id is the token")
 		}
-		if pageID := secPublicIDFromPage(t, c); tokens[pageID] {
+		if pageID := sessionIDOnPage(t, c); tokens[pageID] {
 			t.Errorf("the sessions page shows a token as the session id")
 		}
 	}
 	see(form, form.postForm("/account/password", url.Values{"current_password": {wrong}, "new_password": {newPassword}}))
-	see(form, form.postForm("/account/password", url.Values{"current_password": {secPassword}, "new_password": {newPassword}}))
+	see(form, form.postForm("/account/password", url.Values{"current_password": {demoPassword}, "new_password": {newPassword}}))
 	see(form, form.get("/account/sessions"))
 	see(admin, admin.json("DELETE", "/api/v1/session", nil))
 	see(form, form.postForm("/logout", nil))
@@ -286,7 +286,7 @@ func TestSecretsStaySecret(t *testing.T) {
 			t.Errorf("the database holds a token rather than its hash")
 		}
 	}
-	for _, pw := range []string{secPassword, a.adminPassword, wrong, newPassword} {
+	for _, pw := range []string{demoPassword, a.adminPassword, wrong, newPassword} {
 		if strings.Contains(logs, pw) {
 			t.Errorf("the log holds a password %q", pw)
 		}
@@ -305,8 +305,8 @@ func TestTokenOnlyFromCookie(t *testing.T) {
 		v.get("/cart?sesame_session=" + token),
 		v.get("/cart?token=" + token),
 		v.postForm("/cart/items", url.Values{"product_id": {"1"}, "sesame_session": {token}}),
-		secWith(v, "Authorization", "Bearer "+token).get("/cart"),
-		secWith(v, "X-Session-Token", token).get("/cart"),
+		v.withHeaders("Authorization", "Bearer "+token).get("/cart"),
+		v.withHeaders("X-Session-Token", token).get("/cart"),
 	} {
 		body(res)
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
@@ -315,14 +315,14 @@ func TestTokenOnlyFromCookie(t *testing.T) {
 	}
 	for _, res := range []*http.Response{
 		v.json("GET", "/api/v1/me?sesame_session="+token, nil),
-		secWith(v, "Authorization", "Bearer "+token).json("GET", "/api/v1/me", nil),
+		v.withHeaders("Authorization", "Bearer "+token).json("GET", "/api/v1/me", nil),
 	} {
-		secWantCode(t, res, http.StatusUnauthorized, "unauthenticated", "the token outside the cookie")
+		expectErrorCode(t, res, http.StatusUnauthorized, "unauthenticated", "the token outside the cookie")
 	}
 }
 
-// secHeaderLines renders h as "Name: value" lines.
-func secHeaderLines(h http.Header) []string {
+// headerLines renders h as "Name: value" lines.
+func headerLines(h http.Header) []string {
 	var lines []string
 	for k, vs := range h {
 		for _, v := range vs {

@@ -14,14 +14,15 @@ import (
 // its code and, where a field is at fault, its name; none is a 500 and none
 // changes anything.
 
-// secRaw sends body as is, with content type ct.
-func secRaw(c *client, method, path, ct, body string) *http.Response {
+// sendRaw sends body as is, with content type ct.
+func sendRaw(c *client, method, path, ct, body string) *http.Response {
 	c.t.Helper()
 	return c.do(method, path, ct, strings.NewReader(body))
 }
 
-// secBig is a JSON object just over 64 KiB whose keys are all expected.
-func secBig(fields string) string {
+// oversizedJSON is a JSON object just over 64 KiB whose keys are all
+// expected: only its size is wrong.
+func oversizedJSON(fields string) string {
 	return `{` + fields + `}` + strings.Repeat(" ", 64<<10)
 }
 
@@ -39,36 +40,36 @@ func TestOversizedBodies(t *testing.T) {
 	}
 	for _, j := range jsons {
 		what := j.method + " " + j.path
-		secWantCode(t, secRaw(c, j.method, j.path, "application/json", secBig(j.fields)), http.StatusRequestEntityTooLarge, "too_large", what+" (whitespace)")
-		secWantCode(t, secRaw(c, j.method, j.path, "application/json", `{"pad":"`+pad+`"}`), http.StatusRequestEntityTooLarge, "too_large", what+" (long string)")
+		expectErrorCode(t, sendRaw(c, j.method, j.path, "application/json", oversizedJSON(j.fields)), http.StatusRequestEntityTooLarge, "too_large", what+" (whitespace)")
+		expectErrorCode(t, sendRaw(c, j.method, j.path, "application/json", `{"pad":"`+pad+`"}`), http.StatusRequestEntityTooLarge, "too_large", what+" (long string)")
 	}
 	forms := []struct {
 		path string
 		v    url.Values
 	}{
-		{"/login", url.Values{"username": {"authorized_user"}, "password": {secPassword}}},
+		{"/login", url.Values{"username": {"authorized_user"}, "password": {demoPassword}}},
 		{"/cart/items", url.Values{"product_id": {"1"}}},
 		{"/cart/items/1", url.Values{"quantity": {"3"}}},
 		{"/task", url.Values{"product_id": {"1"}, "quantity": {"5"}}},
-		{"/account/password", url.Values{"current_password": {secPassword}, "new_password": {"a-Quite-Unusual-Phrase-42"}}},
+		{"/account/password", url.Values{"current_password": {demoPassword}, "new_password": {"a-Quite-Unusual-Phrase-42"}}},
 	}
 	for _, f := range forms {
 		f.v.Set("pad", pad)
 		res := c.postForm(f.path, f.v)
-		secWant(t, res, http.StatusRequestEntityTooLarge, "form POST "+f.path)
+		expectStatus(t, res, http.StatusRequestEntityTooLarge, "form POST "+f.path)
 		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 			t.Errorf("form POST %s: Content-Type %q, want an HTML page", f.path, ct)
 		}
 	}
-	secAssertUser(t, c, "authorized_user", "after the oversized bodies")
-	if cart := secWant(t, c.json("GET", "/api/v1/cart", nil), http.StatusOK, "cart"); !strings.Contains(cart, `"items":[]`) {
+	expectSignedInAs(t, c, "authorized_user", "after the oversized bodies")
+	if cart := expectStatus(t, c.json("GET", "/api/v1/cart", nil), http.StatusOK, "cart"); !strings.Contains(cart, `"items":[]`) {
 		t.Errorf("an oversized body changed the cart: %s", cart)
 	}
-	if orders := secWant(t, c.json("GET", "/api/v1/orders", nil), http.StatusOK, "orders"); !strings.Contains(orders, `"orders":[]`) {
+	if orders := expectStatus(t, c.json("GET", "/api/v1/orders", nil), http.StatusOK, "orders"); !strings.Contains(orders, `"orders":[]`) {
 		t.Errorf("an oversized body placed an order: %s", orders)
 	}
 	// The old password still works: the password form refused the body.
-	secWant(t, secAPILogin(a.visitor(), "authorized_user", secPassword), http.StatusCreated, "login with the old password")
+	expectStatus(t, apiLogin(a.visitor(), "authorized_user", demoPassword), http.StatusCreated, "login with the old password")
 }
 
 func TestNonJSONContentTypeRefused(t *testing.T) {
@@ -85,15 +86,15 @@ func TestNonJSONContentTypeRefused(t *testing.T) {
 	for _, r := range routes {
 		for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
 			"text/json", "application/json-patch+json", "application/jsonx", "application/json, text/plain"} {
-			secWantCode(t, secRaw(c, r.method, r.path, ct, r.body), http.StatusUnsupportedMediaType,
+			expectErrorCode(t, sendRaw(c, r.method, r.path, ct, r.body), http.StatusUnsupportedMediaType,
 				"unsupported_media_type", r.method+" "+r.path+" as "+ct)
 		}
 	}
-	if cart := secWant(t, c.json("GET", "/api/v1/cart", nil), http.StatusOK, "cart"); !strings.Contains(cart, `"items":[]`) {
+	if cart := expectStatus(t, c.json("GET", "/api/v1/cart", nil), http.StatusOK, "cart"); !strings.Contains(cart, `"items":[]`) {
 		t.Errorf("a refused body changed the cart: %s", cart)
 	}
 	// A charset parameter is still JSON.
-	secWant(t, secRaw(c, "POST", "/api/v1/cart/items", "application/json; charset=utf-8", `{"product_id":1}`), http.StatusOK, "JSON with charset")
+	expectStatus(t, sendRaw(c, "POST", "/api/v1/cart/items", "application/json; charset=utf-8", `{"product_id":1}`), http.StatusOK, "JSON with charset")
 }
 
 func TestMalformedJSONRefused(t *testing.T) {
@@ -147,8 +148,8 @@ func TestMalformedJSONRefused(t *testing.T) {
 	}
 	a := newApp(t)
 	c := a.authorized()
-	secWant(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
-	before := secState(t, c)
+	expectStatus(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
+	before := accountState(t, c)
 	// The reason fits the fault; these bodies are each wrong in one way.
 	reasons := map[string]string{
 		"repeated key":      "more than once",
@@ -159,7 +160,7 @@ func TestMalformedJSONRefused(t *testing.T) {
 		"quantity absurd":   "from 1 to 100",
 	}
 	for _, tc := range cases {
-		e := secWantCode(t, secRaw(c, tc.method, tc.path, "application/json", tc.body), http.StatusBadRequest, "bad_request", tc.name)
+		e := expectErrorCode(t, sendRaw(c, tc.method, tc.path, "application/json", tc.body), http.StatusBadRequest, "bad_request", tc.name)
 		fields, _ := e["fields"].(map[string]any)
 		why, _ := fields[tc.field].(string)
 		if why == "" {
@@ -169,14 +170,14 @@ func TestMalformedJSONRefused(t *testing.T) {
 			t.Errorf("%s: %s %q, want it to say %q", tc.name, tc.field, why, want)
 		}
 	}
-	if after := secState(t, c); after != before {
+	if after := accountState(t, c); after != before {
 		t.Errorf("refused bodies changed the account:\nbefore: %s\nafter:  %s", before, after)
 	}
 }
 
-// secHostileBodies are bodies no client should send: each must be answered
+// hostileBodies are bodies no client should send: each must be answered
 // with a 4xx, never a 500.
-func secHostileBodies() []string {
+func hostileBodies() []string {
 	return []string{
 		``, ` `, `{`, `}`, `[]`, `[`, `null`, `true`, `0`, `"x"`, `{}`, `{}{}`, `{} x`,
 		`{"product_id":null,"quantity":null}`,
@@ -215,8 +216,8 @@ func TestHostileBodiesNeverServerError(t *testing.T) {
 		{"POST", "/api/v1/task"},
 	}
 	for _, r := range routes {
-		for _, b := range secHostileBodies() {
-			res := secRaw(c, r.method, r.path, "application/json", b)
+		for _, b := range hostileBodies() {
+			res := sendRaw(c, r.method, r.path, "application/json", b)
 			got := body(res)
 			if res.StatusCode >= 500 {
 				t.Errorf("%s %s with %.60q: %d %s", r.method, r.path, b, res.StatusCode, got)
@@ -227,12 +228,12 @@ func TestHostileBodiesNeverServerError(t *testing.T) {
 		}
 	}
 	if logs := a.logs.String(); strings.Contains(logs, "level=ERROR") {
-		t.Errorf("the hostile bodies made the server log errors:\n%s", secErrorLines(logs))
+		t.Errorf("the hostile bodies made the server log errors:\n%s", errorLines(logs))
 	}
 }
 
-// secErrorLines returns the error lines of a log.
-func secErrorLines(logs string) string {
+// errorLines returns the error lines of a log.
+func errorLines(logs string) string {
 	var b bytes.Buffer
 	for line := range strings.Lines(logs) {
 		if strings.Contains(line, "level=ERROR") {
@@ -251,9 +252,9 @@ func TestOversizedBodyOnBodilessRoutes(t *testing.T) {
 	a := newApp(t)
 	c := a.authorized()
 	other := a.authorized()
-	_, _, otherID := secMe(t, other)
-	secWant(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
-	before := secState(t, c)
+	_, _, otherID := whoAmI(t, other)
+	expectStatus(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
+	before := accountState(t, c)
 	pad := url.Values{"pad": {strings.Repeat("x", 65<<10)}}.Encode()
 	for _, r := range []struct{ method, path, ct string }{
 		{"POST", "/cart/items/1/delete", "application/x-www-form-urlencoded"},
@@ -275,16 +276,16 @@ func TestOversizedBodyOnBodilessRoutes(t *testing.T) {
 			res := c.do(r.method, r.path, r.ct, b.body)
 			what := r.method + " " + r.path + " (" + b.how + ")"
 			if strings.HasPrefix(r.path, "/api/") {
-				secWantCode(t, res, http.StatusRequestEntityTooLarge, "too_large", what)
+				expectErrorCode(t, res, http.StatusRequestEntityTooLarge, "too_large", what)
 			} else {
-				secWant(t, res, http.StatusRequestEntityTooLarge, what)
+				expectStatus(t, res, http.StatusRequestEntityTooLarge, what)
 			}
 		}
 	}
-	if after := secState(t, c); after != before {
+	if after := accountState(t, c); after != before {
 		t.Errorf("oversized requests acted:\nbefore: %s\nafter:  %s", before, after)
 	}
-	secAssertUser(t, other, "authorized_user", "the session the oversized requests named")
+	expectSignedInAs(t, other, "authorized_user", "the session the oversized requests named")
 }
 
 // A form route reads URL-encoded forms only: a multipart body answers 415
@@ -295,23 +296,23 @@ func TestFormMediaAndRepeatedKey(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	c := a.authorized()
-	before := secState(t, c)
+	before := accountState(t, c)
 	res := c.do("POST", "/cart/items", "multipart/form-data; boundary=x",
 		strings.NewReader("--x\r\nContent-Disposition: form-data; name=\"product_id\"\r\n\r\n1\r\n--x--\r\n"))
-	secWant(t, res, http.StatusUnsupportedMediaType, "multipart add to cart")
+	expectStatus(t, res, http.StatusUnsupportedMediaType, "multipart add to cart")
 	res = c.do("POST", "/cart/items", "text/plain", strings.NewReader("product_id=1"))
-	secWant(t, res, http.StatusUnsupportedMediaType, "text/plain add to cart")
+	expectStatus(t, res, http.StatusUnsupportedMediaType, "text/plain add to cart")
 
-	secWant(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
+	expectStatus(t, c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
 	c.Header.Add("Idempotency-Key", "one")
 	c.Header.Add("Idempotency-Key", "two")
-	e := secWantCode(t, c.json("POST", "/api/v1/checkout", nil), http.StatusBadRequest, "bad_request", "two keys")
+	e := expectErrorCode(t, c.json("POST", "/api/v1/checkout", nil), http.StatusBadRequest, "bad_request", "two keys")
 	if fields, _ := e["fields"].(map[string]any); fields["Idempotency-Key"] == nil {
 		t.Errorf("the refusal does not name Idempotency-Key: %v", e)
 	}
 	c.Header.Del("Idempotency-Key")
-	secWant(t, c.json("DELETE", "/api/v1/cart/items/1", nil), http.StatusOK, "empty the cart again")
-	if after := secState(t, c); after != before {
+	expectStatus(t, c.json("DELETE", "/api/v1/cart/items/1", nil), http.StatusOK, "empty the cart again")
+	if after := accountState(t, c); after != before {
 		t.Errorf("refused requests changed the account:\nbefore: %s\nafter:  %s", before, after)
 	}
 }

@@ -3,7 +3,6 @@ package web_test
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,63 +12,17 @@ import (
 // usernames (a wrong password and an unknown user answer the same), through
 // the login form and the API alike.
 
-// secLoginWay is one front end's login.
-type secLoginWay struct {
-	name  string
-	login func(c *client, username, password string) *http.Response
-	ok    int
-}
-
-var secLoginWays = []secLoginWay{
-	{"form", secFormLogin, http.StatusSeeOther},
-	{"api", secAPILogin, http.StatusCreated},
-}
-
-// failed fails unless res is a refused login: 401, the same generic
-// answer whatever was wrong.
-func (w secLoginWay) failed(t *testing.T, res *http.Response, what string) string {
-	t.Helper()
-	if w.name == "api" {
-		secWantCode(t, res, http.StatusUnauthorized, "unauthenticated", what)
-		return ""
-	}
-	return secWant(t, res, http.StatusUnauthorized, what)
-}
-
-// limited fails unless res is a throttled login, 429 with a Retry-After of
-// at least one second, and returns that wait in seconds.
-func (w secLoginWay) limited(t *testing.T, res *http.Response, what string) int {
-	t.Helper()
-	ra := res.Header.Get("Retry-After")
-	if w.name == "api" {
-		secWantCode(t, res, http.StatusTooManyRequests, "rate_limited", what)
-	} else {
-		secWant(t, res, http.StatusTooManyRequests, what)
-	}
-	n, err := strconv.Atoi(ra)
-	if err != nil || n < 1 {
-		t.Fatalf("%s: Retry-After %q, want whole seconds ≥ 1", what, ra)
-	}
-	return n
-}
-
-// succeeded fails unless res is a successful login.
-func (w secLoginWay) succeeded(t *testing.T, res *http.Response, what string) {
-	t.Helper()
-	secWant(t, res, w.ok, what)
-}
-
 // Five failures lock a username; while locked nothing is checked or
 // counted, not even the right password; each further failure doubles the
 // lock; a success resets it.
 func TestLoginThrottlePerUsername(t *testing.T) {
 	t.Parallel()
 	const user = "authorized_user"
-	for _, w := range secLoginWays {
+	for _, w := range loginWays {
 		t.Run(w.name, func(t *testing.T) {
 			t.Parallel()
 			a := newApp(t)
-			c := secAt(a, "198.51.100.1")
+			c := a.visitorFrom("198.51.100.1")
 			wantWait := func(password string, want int, what string) {
 				t.Helper()
 				if got := w.limited(t, w.login(c, user, password), what); got != want {
@@ -80,30 +33,30 @@ func TestLoginThrottlePerUsername(t *testing.T) {
 				w.failed(t, w.login(c, user, "wrong-guess"), fmt.Sprintf("failure %d", i+1))
 			}
 			wantWait("wrong-guess", 1, "6th attempt")
-			wantWait(secPassword, 1, "right password while locked")
+			wantWait(demoPassword, 1, "right password while locked")
 			for range 10 { // refused attempts do not extend the lock
 				wantWait("wrong-guess", 1, "hammering while locked")
 			}
 			// The lock is the username's, wherever the attempt comes from,
 			// however the name is spelt.
-			w.limited(t, w.login(secAt(a, "198.51.100.2"), user, secPassword), "from another address")
-			if res := w.login(c, strings.ToUpper(user), secPassword); res.StatusCode == w.ok {
+			w.limited(t, w.login(a.visitorFrom("198.51.100.2"), user, demoPassword), "from another address")
+			if res := w.login(c, strings.ToUpper(user), demoPassword); res.StatusCode == w.ok {
 				t.Fatalf("the lock is bypassed by spelling the name in capitals")
 			}
 			// Another username from the same address is not locked.
-			w.succeeded(t, w.login(secAt(a, "198.51.100.1"), "unauthorized_user", secPassword), "another user")
+			w.succeeded(t, w.login(a.visitorFrom("198.51.100.1"), "unauthorized_user", demoPassword), "another user")
 
 			a.clock.Advance(time.Second)
 			w.failed(t, w.login(c, user, "wrong-guess"), "6th failure, after the lock")
-			wantWait(secPassword, 2, "after the 6th failure")
+			wantWait(demoPassword, 2, "after the 6th failure")
 			a.clock.Advance(time.Second)
 			wantWait("wrong-guess", 1, "halfway through the 2s lock")
 			a.clock.Advance(time.Second)
 			w.failed(t, w.login(c, user, "wrong-guess"), "7th failure")
-			wantWait(secPassword, 4, "after the 7th failure")
+			wantWait(demoPassword, 4, "after the 7th failure")
 
 			a.clock.Advance(4 * time.Second)
-			w.succeeded(t, w.login(c, user, secPassword), "right password after the lock")
+			w.succeeded(t, w.login(c, user, demoPassword), "right password after the lock")
 			for i := range 5 {
 				w.failed(t, w.login(c, user, "wrong-guess"), fmt.Sprintf("failure %d after the reset", i+1))
 			}
@@ -115,11 +68,11 @@ func TestLoginThrottlePerUsername(t *testing.T) {
 // The lock doubles per failure up to 15 minutes and no further.
 func TestLoginThrottleDelayCapped(t *testing.T) {
 	t.Parallel()
-	for _, w := range secLoginWays {
+	for _, w := range loginWays {
 		t.Run(w.name, func(t *testing.T) {
 			t.Parallel()
 			a := newApp(t)
-			c := secAt(a, "198.51.100.3")
+			c := a.visitorFrom("198.51.100.3")
 			for i := range 5 {
 				w.failed(t, w.login(c, "unauthorized_user", "wrong-guess"), fmt.Sprintf("failure %d", i+1))
 			}
@@ -142,11 +95,11 @@ func TestLoginThrottleDelayCapped(t *testing.T) {
 // other addresses are unaffected.
 func TestLoginThrottlePerAddress(t *testing.T) {
 	t.Parallel()
-	for _, w := range secLoginWays {
+	for _, w := range loginWays {
 		t.Run(w.name, func(t *testing.T) {
 			t.Parallel()
 			a := newApp(t)
-			sprayer := secAt(a, "198.51.100.4")
+			sprayer := a.visitorFrom("198.51.100.4")
 			for i := range 20 {
 				name := fmt.Sprintf("nobody%02d", i)
 				if i%5 == 4 { // real names count too
@@ -156,7 +109,7 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 				a.clock.Advance(time.Second)
 			}
 			// The oldest of the 20 failures, 20s ago, leaves the minute in 40s.
-			if got := w.limited(t, w.login(sprayer, "authorized_user", secPassword), "right password"); got > 40 {
+			if got := w.limited(t, w.login(sprayer, "authorized_user", demoPassword), "right password"); got > 40 {
 				t.Fatalf("Retry-After %d, want at most the 40s left of the minute", got)
 			}
 			w.limited(t, w.login(sprayer, "nobody99", "wrong-guess"), "a new username")
@@ -164,14 +117,14 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 			for range 10 {
 				w.limited(t, w.login(sprayer, "nobody98", "wrong-guess"), "hammering")
 			}
-			w.succeeded(t, w.login(secAt(a, "198.51.100.5"), "authorized_user", secPassword), "another address")
+			w.succeeded(t, w.login(a.visitorFrom("198.51.100.5"), "authorized_user", demoPassword), "another address")
 
 			a.clock.Advance(39 * time.Second)
-			if got := w.limited(t, w.login(sprayer, "authorized_user", secPassword), "a second before the end"); got != 1 {
+			if got := w.limited(t, w.login(sprayer, "authorized_user", demoPassword), "a second before the end"); got != 1 {
 				t.Fatalf("Retry-After %d a second before the window ends, want 1", got)
 			}
 			a.clock.Advance(time.Second)
-			w.succeeded(t, w.login(sprayer, "authorized_user", secPassword), "after the minute")
+			w.succeeded(t, w.login(sprayer, "authorized_user", demoPassword), "after the minute")
 		})
 	}
 }
@@ -180,11 +133,11 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 // towards the lock of the name.
 func TestLoginNoUserEnumeration(t *testing.T) {
 	t.Parallel()
-	for _, w := range secLoginWays {
+	for _, w := range loginWays {
 		t.Run(w.name, func(t *testing.T) {
 			t.Parallel()
 			a := newApp(t)
-			c := secAt(a, "198.51.100.6")
+			c := a.visitorFrom("198.51.100.6")
 			answer := func(user, password string) (int, string, http.Header) {
 				t.Helper()
 				res := w.login(c, user, password)
@@ -222,7 +175,7 @@ func TestLoginNoUserEnumeration(t *testing.T) {
 			for i := range 4 {
 				w.failed(t, w.login(c, fmt.Sprintf("ghost%d", i), "wrong-guess"), "spread failure")
 			}
-			w.limited(t, w.login(c, "authorized_user", secPassword), "the address after 20 failures, real and unknown")
+			w.limited(t, w.login(c, "authorized_user", demoPassword), "the address after 20 failures, real and unknown")
 		})
 	}
 }

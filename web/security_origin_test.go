@@ -13,9 +13,9 @@ import (
 // login's next parameter (§4, open redirect) and with another user's ids
 // (§3).
 
-// secCrossOrigin are request headers by which a browser says a request
+// crossOriginHeaders are request headers by which a browser says a request
 // came from another site.
-var secCrossOrigin = []struct {
+var crossOriginHeaders = []struct {
 	name string
 	kv   []string
 }{
@@ -26,14 +26,14 @@ var secCrossOrigin = []struct {
 	{"Origin null", []string{"Origin", "null"}},
 }
 
-// secUnsafe is one unsafe request a cross-origin attacker would forge.
-type secUnsafe struct {
+// forgedRequest is one unsafe request a cross-origin attacker would forge.
+type forgedRequest struct {
 	method, path string
 	form         url.Values // a form body, for pages
 	json         any        // a JSON body, for the API
 }
 
-func (u secUnsafe) send(c *client) *http.Response {
+func (u forgedRequest) send(c *client) *http.Response {
 	c.t.Helper()
 	if strings.HasPrefix(u.path, "/api/") {
 		return c.json(u.method, u.path, u.json)
@@ -41,31 +41,19 @@ func (u secUnsafe) send(c *client) *http.Response {
 	return c.do(u.method, u.path, "application/x-www-form-urlencoded", strings.NewReader(u.form.Encode()))
 }
 
-// secState is what the victim's account looks like; a refused forgery must
-// leave it as it was.
-func secState(t *testing.T, c *client) string {
-	t.Helper()
-	status, user, id := secMe(t, c)
-	cart := secWant(t, c.json(http.MethodGet, "/api/v1/cart", nil), http.StatusOK, "cart")
-	orders := secWant(t, c.json(http.MethodGet, "/api/v1/orders", nil), http.StatusOK, "orders")
-	product := secWant(t, c.json(http.MethodGet, "/api/v1/products/1", nil), http.StatusOK, "product")
-	sessions := secWant(t, c.json(http.MethodGet, "/api/v1/sessions", nil), http.StatusOK, "sessions")
-	return strings.Join([]string{strconv.Itoa(status), user, id, cart, orders, product, sessions}, "\n")
-}
-
 // Forged unsafe requests from another origin answer 403 on pages and API,
 // change nothing (no cart change, no order, no restock, no logout), and are
 // audited.
 func TestCrossOriginUnsafeRequestsRefused(t *testing.T) {
 	t.Parallel()
-	forgeries := []secUnsafe{
+	forgeries := []forgedRequest{
 		{method: "POST", path: "/cart/items", form: url.Values{"product_id": {"2"}, "quantity": {"3"}}},
 		{method: "POST", path: "/cart/items/1", form: url.Values{"quantity": {"9"}}},
 		{method: "POST", path: "/cart/items/1/delete"},
 		{method: "POST", path: "/checkout"},
 		{method: "POST", path: "/task", form: url.Values{"product_id": {"1"}, "quantity": {"5"}}},
 		{method: "POST", path: "/account/sessions/revoke-others"},
-		{method: "POST", path: "/account/password", form: url.Values{"current_password": {secPassword}, "new_password": {"attacker-Chosen-Pass-77"}}},
+		{method: "POST", path: "/account/password", form: url.Values{"current_password": {demoPassword}, "new_password": {"attacker-Chosen-Pass-77"}}},
 		{method: "POST", path: "/logout"},
 		{method: "POST", path: "/api/v1/cart/items", json: map[string]int{"product_id": 2, "quantity": 3}},
 		{method: "PUT", path: "/api/v1/cart/items/1", json: map[string]int{"quantity": 9}},
@@ -75,40 +63,40 @@ func TestCrossOriginUnsafeRequestsRefused(t *testing.T) {
 		{method: "POST", path: "/api/v1/task", json: map[string]int{"product_id": 1, "quantity": 5}},
 		{method: "DELETE", path: "/api/v1/session"},
 	}
-	for _, h := range secCrossOrigin {
+	for _, h := range crossOriginHeaders {
 		t.Run(h.name, func(t *testing.T) {
 			t.Parallel()
 			a := newApp(t)
 			victim := a.authorized()
 			elsewhere := a.authorized() // revoke-others must not end it
-			secWant(t, victim.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 2}), http.StatusOK, "fill cart")
-			before := secState(t, victim)
+			expectStatus(t, victim.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 2}), http.StatusOK, "fill cart")
+			before := accountState(t, victim)
 			for _, f := range forgeries {
 				what := f.method + " " + f.path
-				res := f.send(secWith(victim, h.kv...))
+				res := f.send(victim.withHeaders(h.kv...))
 				if strings.HasPrefix(f.path, "/api/") {
-					secWantCode(t, res, http.StatusForbidden, "forbidden", what)
+					expectErrorCode(t, res, http.StatusForbidden, "forbidden", what)
 				} else {
-					secWant(t, res, http.StatusForbidden, what)
+					expectStatus(t, res, http.StatusForbidden, what)
 					if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 						t.Errorf("%s: Content-Type %q, want an HTML page", what, ct)
 					}
 				}
-				if after := secState(t, victim); after != before {
+				if after := accountState(t, victim); after != before {
 					t.Fatalf("%s changed the account:\nbefore: %s\nafter:  %s", what, before, after)
 				}
 			}
 			// Safe methods pass, but none of them acts: a cross-site link to
 			// the logout or checkout page changes nothing.
 			for _, path := range []string{"/logout", "/checkout", "/task", "/account/password", "/cart"} {
-				secWant(t, secWith(victim, h.kv...).get(path), http.StatusOK, "cross-origin GET "+path)
+				expectStatus(t, victim.withHeaders(h.kv...).get(path), http.StatusOK, "cross-origin GET "+path)
 			}
-			if after := secState(t, victim); after != before {
+			if after := accountState(t, victim); after != before {
 				t.Fatalf("a cross-origin GET changed the account:\nbefore: %s\nafter:  %s", before, after)
 			}
-			secAssertUser(t, elsewhere, "authorized_user", "the user's other session")
+			expectSignedInAs(t, elsewhere, "authorized_user", "the user's other session")
 			for _, f := range forgeries {
-				if !secHasEvent(t, victim, "access.denied", "denied", "detail", "cross-origin "+f.method+" "+f.path) {
+				if !hasEventWhere(t, victim, "access.denied", "denied", "detail", "cross-origin "+f.method+" "+f.path) {
 					t.Errorf("the refusal of %s %s is not in the trail", f.method, f.path)
 				}
 			}
@@ -120,22 +108,22 @@ func TestCrossOriginUnsafeRequestsRefused(t *testing.T) {
 // attacker's account) is refused and issues no session.
 func TestCrossOriginLoginRefused(t *testing.T) {
 	t.Parallel()
-	for _, h := range secCrossOrigin {
+	for _, h := range crossOriginHeaders {
 		t.Run(h.name, func(t *testing.T) {
 			t.Parallel()
 			a := newApp(t)
-			fresh := secWith(a.visitor(), h.kv...)
-			secWant(t, secFormLogin(fresh, "unauthorized_user", secPassword), http.StatusForbidden, "form login")
-			secWantCode(t, secAPILogin(fresh, "unauthorized_user", secPassword), http.StatusForbidden, "forbidden", "API login")
+			fresh := a.visitor().withHeaders(h.kv...)
+			expectStatus(t, formLogin(fresh, "unauthorized_user", demoPassword), http.StatusForbidden, "form login")
+			expectErrorCode(t, apiLogin(fresh, "unauthorized_user", demoPassword), http.StatusForbidden, "forbidden", "API login")
 			if tok := fresh.token(); tok != "" {
 				t.Fatalf("a refused login set a session cookie")
 			}
 
 			victim := a.authorized()
-			forged := secWith(victim, h.kv...)
-			secWant(t, secFormLogin(forged, "unauthorized_user", secPassword), http.StatusForbidden, "form login over a session")
-			secWantCode(t, secAPILogin(forged, "unauthorized_user", secPassword), http.StatusForbidden, "forbidden", "API login over a session")
-			secAssertUser(t, victim, "authorized_user", "the victim after a forged login")
+			forged := victim.withHeaders(h.kv...)
+			expectStatus(t, formLogin(forged, "unauthorized_user", demoPassword), http.StatusForbidden, "form login over a session")
+			expectErrorCode(t, apiLogin(forged, "unauthorized_user", demoPassword), http.StatusForbidden, "forbidden", "API login over a session")
+			expectSignedInAs(t, victim, "authorized_user", "the victim after a forged login")
 		})
 	}
 }
@@ -153,20 +141,20 @@ func TestSameOriginUnsafeRequestsPass(t *testing.T) {
 		t.Run(strings.Join(append([]string{"headers"}, kv...), " "), func(t *testing.T) {
 			t.Parallel()
 			a := newApp(t)
-			c := secWith(a.visitor(), kv...)
-			secWant(t, secFormLogin(c, "authorized_user", secPassword), http.StatusSeeOther, "form login")
-			secWant(t, c.postForm("/cart/items", url.Values{"product_id": {"1"}}), http.StatusSeeOther, "page add to cart")
-			secWant(t, c.json("PUT", "/api/v1/cart/items/1", map[string]int{"quantity": 2}), http.StatusOK, "API set quantity")
-			secWant(t, c.json("DELETE", "/api/v1/cart/items/1", nil), http.StatusOK, "API remove")
-			secWant(t, c.json("DELETE", "/api/v1/session", nil), http.StatusNoContent, "API logout")
-			secWant(t, secAPILogin(c, "authorized_user", secPassword), http.StatusCreated, "API login")
+			c := a.visitor().withHeaders(kv...)
+			expectStatus(t, formLogin(c, "authorized_user", demoPassword), http.StatusSeeOther, "form login")
+			expectStatus(t, c.postForm("/cart/items", url.Values{"product_id": {"1"}}), http.StatusSeeOther, "page add to cart")
+			expectStatus(t, c.json("PUT", "/api/v1/cart/items/1", map[string]int{"quantity": 2}), http.StatusOK, "API set quantity")
+			expectStatus(t, c.json("DELETE", "/api/v1/cart/items/1", nil), http.StatusOK, "API remove")
+			expectStatus(t, c.json("DELETE", "/api/v1/session", nil), http.StatusNoContent, "API logout")
+			expectStatus(t, apiLogin(c, "authorized_user", demoPassword), http.StatusCreated, "API login")
 		})
 	}
 }
 
-// secLocal reports whether a Location stays on this site: a path that
+// staysOnSite reports whether a Location stays on this site: a path that
 // starts with exactly one slash, which no browser reads as another host.
-func secLocal(loc string) bool {
+func staysOnSite(loc string) bool {
 	if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, `/\`) ||
 		strings.ContainsFunc(loc, unicode.IsControl) {
 		return false
@@ -213,14 +201,14 @@ func TestOpenRedirectThroughNext(t *testing.T) {
 	}
 	for _, tc := range cases {
 		c := a.visitor()
-		res := c.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {secPassword}, "next": {tc.next}})
-		secWant(t, res, http.StatusSeeOther, "login with next "+strconv.Quote(tc.next))
+		res := c.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {demoPassword}, "next": {tc.next}})
+		expectStatus(t, res, http.StatusSeeOther, "login with next "+strconv.Quote(tc.next))
 		loc := res.Header.Get("Location")
-		if !secLocal(loc) || loc != tc.want {
+		if !staysOnSite(loc) || loc != tc.want {
 			t.Errorf("next %.60q: Location %.80q, want %q", tc.next, loc, tc.want)
 		}
 		// The form that carries next along must not carry a hostile one.
-		page := secWant(t, a.visitor().get("/login?next="+url.QueryEscape(tc.next)), http.StatusOK, "login form")
+		page := expectStatus(t, a.visitor().get("/login?next="+url.QueryEscape(tc.next)), http.StatusOK, "login form")
 		if tc.want == "/products" && tc.next != "" && strings.Contains(page, `name="next"`) {
 			t.Errorf("next %.60q: the login form carries it on", tc.next)
 		}
@@ -231,8 +219,8 @@ func TestOpenRedirectThroughNext(t *testing.T) {
 	res := c.get("/orders?limit=5")
 	body(res)
 	back, _ := url.Parse(res.Header.Get("Location"))
-	res = c.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {secPassword}, "next": {back.Query().Get("next")}})
-	secWant(t, res, http.StatusSeeOther, "login with the way back")
+	res = c.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {demoPassword}, "next": {back.Query().Get("next")}})
+	expectStatus(t, res, http.StatusSeeOther, "login with the way back")
 	if loc := res.Header.Get("Location"); loc != "/orders?limit=5" {
 		t.Errorf("Location %q, want /orders?limit=5", loc)
 	}
@@ -245,54 +233,42 @@ func TestOtherUsersIDs(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	owner := a.authorized()
-	secWant(t, owner.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
+	expectStatus(t, owner.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, "quantity": 1}), http.StatusOK, "fill cart")
 	order := decode(t, owner.json("POST", "/api/v1/checkout", nil))["order"].(map[string]any)
 	orderID := strconv.FormatInt(int64(order["id"].(float64)), 10)
-	_, _, ownerSession := secMe(t, owner)
+	_, _, ownerSession := whoAmI(t, owner)
 
 	intruder := a.unauthorized()
 	const missing = "987654"
 	missingSession := "AAAAAAAAAAAAAAAAAAAAAA"
 
 	// The page of another's order is the page of no order at all.
-	theirs := secWant(t, intruder.get("/orders/"+orderID), http.StatusNotFound, "page of another's order")
-	none := secWant(t, intruder.get("/orders/"+missing), http.StatusNotFound, "page of no order")
+	theirs := expectStatus(t, intruder.get("/orders/"+orderID), http.StatusNotFound, "page of another's order")
+	none := expectStatus(t, intruder.get("/orders/"+missing), http.StatusNotFound, "page of no order")
 	if theirs != none || strings.Contains(theirs, "Sesame mug") {
 		t.Errorf("another's order page differs from a missing one or leaks it:\n%s\n---\n%s", theirs, none)
 	}
-	theirs = secWant(t, intruder.json("GET", "/api/v1/orders/"+orderID, nil), http.StatusNotFound, "API order")
-	none = secWant(t, intruder.json("GET", "/api/v1/orders/"+missing, nil), http.StatusNotFound, "API no order")
+	theirs = expectStatus(t, intruder.json("GET", "/api/v1/orders/"+orderID, nil), http.StatusNotFound, "API order")
+	none = expectStatus(t, intruder.json("GET", "/api/v1/orders/"+missing, nil), http.StatusNotFound, "API no order")
 	if theirs != none || !strings.Contains(theirs, `"not_found"`) {
 		t.Errorf("another's order in the API: %s, a missing one: %s", theirs, none)
 	}
 
-	theirs = secWant(t, intruder.postForm("/account/sessions/"+ownerSession+"/revoke", nil), http.StatusNotFound, "page revoke of another's session")
-	none = secWant(t, intruder.postForm("/account/sessions/"+missingSession+"/revoke", nil), http.StatusNotFound, "page revoke of no session")
+	theirs = expectStatus(t, intruder.postForm("/account/sessions/"+ownerSession+"/revoke", nil), http.StatusNotFound, "page revoke of another's session")
+	none = expectStatus(t, intruder.postForm("/account/sessions/"+missingSession+"/revoke", nil), http.StatusNotFound, "page revoke of no session")
 	if theirs != none {
 		t.Errorf("revoking another's session answers differently from a missing one")
 	}
-	theirs = secWant(t, intruder.json("DELETE", "/api/v1/sessions/"+ownerSession, nil), http.StatusNotFound, "API revoke of another's session")
-	none = secWant(t, intruder.json("DELETE", "/api/v1/sessions/"+missingSession, nil), http.StatusNotFound, "API revoke of no session")
+	theirs = expectStatus(t, intruder.json("DELETE", "/api/v1/sessions/"+ownerSession, nil), http.StatusNotFound, "API revoke of another's session")
+	none = expectStatus(t, intruder.json("DELETE", "/api/v1/sessions/"+missingSession, nil), http.StatusNotFound, "API revoke of no session")
 	if theirs != none || !strings.Contains(theirs, `"not_found"`) {
 		t.Errorf("API revoke of another's session: %s, of a missing one: %s", theirs, none)
 	}
-	secAssertUser(t, owner, "authorized_user", "the owner after the revoke attempts")
-	secAssertUser(t, intruder, "unauthorized_user", "the intruder")
+	expectSignedInAs(t, owner, "authorized_user", "the owner after the revoke attempts")
+	expectSignedInAs(t, intruder, "unauthorized_user", "the intruder")
 
 	// Public ids, as lists show them, open nothing.
-	for _, id := range []string{ownerSession, secPublicIDFromPage(t, owner)} {
-		secAssertDead(t, a, id, "a public session id used as a cookie")
+	for _, id := range []string{ownerSession, sessionIDOnPage(t, owner)} {
+		expectTokenDead(t, a, id, "a public session id used as a cookie")
 	}
-}
-
-// secPublicIDFromPage returns the first public session id in c's sessions page.
-func secPublicIDFromPage(t *testing.T, c *client) string {
-	t.Helper()
-	page := secWant(t, c.get("/account/sessions"), http.StatusOK, "sessions page")
-	_, rest, ok := strings.Cut(page, `action="/account/sessions/`)
-	id, _, ok2 := strings.Cut(rest, "/revoke")
-	if !ok || !ok2 || id == "" {
-		t.Fatalf("no session id on the sessions page:\n%s", page)
-	}
-	return id
 }

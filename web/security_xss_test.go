@@ -13,15 +13,15 @@ import (
 // JSON keys named in errors. No payload may come back unescaped in HTML, and
 // JSON answers escape < > &.
 
-var secPayloads = []string{
+var xssPayloads = []string{
 	`<script>alert(1)</script>`,
 	`"><img src=x onerror=alert(1)>`,
 	`'-alert(1)-'`,
 }
 
-// secNoInjection fails if res carries payload unescaped: raw in an HTML
+// expectNoInjection fails if res carries payload unescaped: raw in an HTML
 // answer, or <, > or & unescaped in a JSON one.
-func secNoInjection(t *testing.T, res *http.Response, payload, what string) {
+func expectNoInjection(t *testing.T, res *http.Response, payload, what string) {
 	t.Helper()
 	b := body(res)
 	if res.StatusCode >= 500 {
@@ -40,21 +40,21 @@ func secNoInjection(t *testing.T, res *http.Response, payload, what string) {
 
 func TestXSSInEchoedFields(t *testing.T) {
 	t.Parallel()
-	for _, p := range secPayloads {
+	for _, p := range xssPayloads {
 		t.Run(p, func(t *testing.T) {
 			t.Parallel()
 			a := newApp(t)
 			check := func(res *http.Response, what string) {
 				t.Helper()
-				secNoInjection(t, res, p, what)
+				expectNoInjection(t, res, p, what)
 			}
 			q := url.QueryEscape(p)
 
 			// What a visitor types or is given.
-			v := secAt(a, "198.51.100.30")
-			check(secFormLogin(v, p, "wrong"), "login form, username typed")
-			check(secFormLogin(v, "authorized_user"+p, "wrong"), "login form, username with suffix")
-			check(secAPILogin(v, p, "wrong"), "API login, username typed")
+			v := a.visitorFrom("198.51.100.30")
+			check(formLogin(v, p, "wrong"), "login form, username typed")
+			check(formLogin(v, "authorized_user"+p, "wrong"), "login form, username with suffix")
+			check(apiLogin(v, p, "wrong"), "API login, username typed")
 			check(v.get("/login?next=/products?q="+q), "login form, next")
 			check(v.get("/login?next="+q), "login form, next alone")
 			check(v.postForm("/login", url.Values{"username": {p}, "password": {"wrong"}, "next": {"/cart?q=" + p}}), "login form, next posted")
@@ -63,10 +63,10 @@ func TestXSSInEchoedFields(t *testing.T) {
 			check(v.json("GET", "/api/v1/"+url.PathEscape(p), nil), "visitor, unknown API path")
 
 			// A signed-in user whose browser sends the payload as its name.
-			c := secWith(secAt(a, "198.51.100.31"), "User-Agent", p)
-			secWant(t, secFormLogin(c, "authorized_user", secPassword), http.StatusSeeOther, "login")
+			c := a.visitorFrom("198.51.100.31").withHeaders("User-Agent", p)
+			expectStatus(t, formLogin(c, "authorized_user", demoPassword), http.StatusSeeOther, "login")
 			// A path that a refusal writes into the trail.
-			check(secWith(c, "Sec-Fetch-Site", "cross-site").postForm("/cart/items/"+url.PathEscape(p)+"/delete", nil), "cross-site POST")
+			check(c.withHeaders("Sec-Fetch-Site", "cross-site").postForm("/cart/items/"+url.PathEscape(p)+"/delete", nil), "cross-site POST")
 			check(c.json("POST", "/api/v1/cart/items", map[string]int{"product_id": 1, p: 1}), "API, unknown field named in the error")
 			check(c.json("PUT", "/api/v1/cart/items/"+url.PathEscape(p), map[string]int{"quantity": 1}), "API, product id in the path")
 			for _, path := range []string{
@@ -92,7 +92,7 @@ func TestXSSInEchoedFields(t *testing.T) {
 				{"/cart/items/" + url.PathEscape(p), url.Values{"quantity": {"1"}}},
 				{"/task", url.Values{"product_id": {p}, "quantity": {"5"}}},
 				{"/task", url.Values{"product_id": {"1"}, "quantity": {p}}},
-				{"/account/password", url.Values{"current_password": {secPassword}, "new_password": {p}}},
+				{"/account/password", url.Values{"current_password": {demoPassword}, "new_password": {p}}},
 				{"/account/sessions/" + url.PathEscape(p) + "/revoke", nil},
 			}
 			for _, f := range forms {
@@ -101,11 +101,11 @@ func TestXSSInEchoedFields(t *testing.T) {
 
 			// The User-Agent is shown on the sessions page and kept in the
 			// trail; the cross-site path is in the trail too.
-			page := secWant(t, c.get("/account/sessions"), http.StatusOK, "sessions page")
+			page := expectStatus(t, c.get("/account/sessions"), http.StatusOK, "sessions page")
 			if !strings.Contains(page, `class="agent"`) || strings.Contains(page, p) {
 				t.Errorf("sessions page does not show the browser escaped:\n%s", page)
 			}
-			if !secHasEvent(t, c, "access.denied", "denied", "user_agent", p) {
+			if !hasEventWhere(t, c, "access.denied", "denied", "user_agent", p) {
 				t.Errorf("the trail does not record the User-Agent as sent")
 			}
 		})
