@@ -117,8 +117,8 @@ func expectAPIError(t *testing.T, res *http.Response, status int, code string) m
 
 // expectErrorCode fails unless res answered status with a JSON error whose
 // code is code; it returns the "error" object. Unlike expectAPIError it
-// holds the answer to nothing more (its Content-Type, a message, no other
-// key): the security tests ask which refusal came, and leave the shape of
+// checks nothing else (not the Content-Type, the message or other keys):
+// the security tests ask which refusal came, and leave the shape of
 // CONTRACT §5 to the API tests. what is as for expectStatus.
 func expectErrorCode(t *testing.T, res *http.Response, status int, code string, what ...string) map[string]any {
 	t.Helper()
@@ -180,6 +180,8 @@ func expectShape(t *testing.T, what string, obj any, s shape) map[string]any {
 	return m
 }
 
+// jsonKind reports whether v, as encoding/json decodes into any, is of
+// kind, one of shape's kinds.
 func jsonKind(v any, kind string) bool {
 	switch kind {
 	case "string":

@@ -102,4 +102,5 @@ func addBuyers(t *testing.T, a *testApp, n int) []string {
 	return names
 }
 
+// itoa64 writes a product or order id, as paths and forms carry it.
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -13,14 +13,14 @@ import (
 // These tests fill a list past one default page and walk it. Refused values
 // of limit and cursor are TestAPIListParameters's.
 
-// pagingOver is how many items the tests put in a list: one more than the
+// overOnePage is how many items the tests put in a list: one more than the
 // default page holds.
-const pagingOver = 51
+const overOnePage = 51
 
-// pagingWalk fetches list (a path with a query, or none) page after page,
+// walkPages fetches list (a path with a query, or none) page after page,
 // following next_cursor, and returns the size of each page and the items of
 // the array key in order. It fails if the walk does not end within 100 pages.
-func pagingWalk(t *testing.T, c *client, list, key string) (sizes []int, items []map[string]any) {
+func walkPages(t *testing.T, c *client, list, key string) (sizes []int, items []map[string]any) {
 	t.Helper()
 	u, err := url.Parse(list)
 	if err != nil {
@@ -48,9 +48,9 @@ func pagingWalk(t *testing.T, c *client, list, key string) (sizes []int, items [
 	return nil, nil
 }
 
-// pagingDistinct fails unless the values of key in items are n distinct
+// expectDistinct fails unless the values of key in items are n distinct
 // ones: a walk that skips or repeats an item shows here.
-func pagingDistinct(t *testing.T, items []map[string]any, key string, n int) {
+func expectDistinct(t *testing.T, items []map[string]any, key string, n int) {
 	t.Helper()
 	seen := map[any]bool{}
 	for _, it := range items {
@@ -61,8 +61,8 @@ func pagingDistinct(t *testing.T, items []map[string]any, key string, n int) {
 	}
 }
 
-// pagingSizes fails unless a walk of list what had pages of sizes want.
-func pagingSizes(t *testing.T, what string, got []int, want ...int) {
+// expectPageSizes fails unless a walk of list what had pages of sizes want.
+func expectPageSizes(t *testing.T, what string, got []int, want ...int) {
 	t.Helper()
 	if !slices.Equal(got, want) {
 		t.Errorf("%s: pages of %v, want %v", what, got, want)
@@ -77,15 +77,15 @@ func TestActivityPaging(t *testing.T) {
 	a := newApp(t)
 	c := a.authorized()
 	mug := productID(t, c, skuMug)
-	for range pagingOver {
+	for range overOnePage {
 		a.clock.Advance(time.Second) // each event has a time of its own
 		expectJSON(t, c.json(http.MethodPost, "/api/v1/cart/items", map[string]any{"product_id": mug}), http.StatusOK)
 	}
-	const total = pagingOver + 1 // and the login
+	const total = overOnePage + 1 // and the login
 
-	sizes, events := pagingWalk(t, c, "/api/v1/activity", "events")
-	pagingSizes(t, "default limit", sizes, 50, total-50)
-	pagingDistinct(t, events, "time", total)
+	sizes, events := walkPages(t, c, "/api/v1/activity", "events")
+	expectPageSizes(t, "default limit", sizes, 50, total-50)
+	expectDistinct(t, events, "time", total)
 	for i := 1; i < len(events); i++ {
 		if !jsonTime(t, events[i]["time"]).Before(jsonTime(t, events[i-1]["time"])) {
 			t.Fatalf("event %d at %v is not older than the one before it, at %v", i, events[i]["time"], events[i-1]["time"])
@@ -108,9 +108,9 @@ func TestActivityPaging(t *testing.T) {
 		{"51", []int{51, 1}},
 		{"1", ones},
 	} {
-		sizes, events := pagingWalk(t, c, "/api/v1/activity?limit="+tt.limit, "events")
-		pagingSizes(t, "limit="+tt.limit, sizes, tt.want...)
-		pagingDistinct(t, events, "time", total)
+		sizes, events := walkPages(t, c, "/api/v1/activity?limit="+tt.limit, "events")
+		expectPageSizes(t, "limit="+tt.limit, sizes, tt.want...)
+		expectDistinct(t, events, "time", total)
 	}
 }
 
@@ -120,22 +120,22 @@ func TestOrdersPaging(t *testing.T) {
 	a := newApp(t)
 	c := a.authorized()
 	mug := productID(t, c, skuMug)
-	for range pagingOver {
+	for range overOnePage {
 		expectJSON(t, c.json(http.MethodPost, "/api/v1/cart/items", map[string]any{"product_id": mug}), http.StatusOK)
 		expectJSON(t, c.json(http.MethodPost, "/api/v1/checkout", nil), http.StatusCreated)
 		// The mug has 25 in stock: put back what was sold.
 		expectJSON(t, c.json(http.MethodPost, "/api/v1/task", map[string]any{"product_id": mug, "quantity": 1}), http.StatusOK)
 	}
-	sizes, orders := pagingWalk(t, c, "/api/v1/orders", "orders")
-	pagingSizes(t, "default limit", sizes, 50, 1)
-	pagingDistinct(t, orders, "id", pagingOver)
+	sizes, orders := walkPages(t, c, "/api/v1/orders", "orders")
+	expectPageSizes(t, "default limit", sizes, 50, 1)
+	expectDistinct(t, orders, "id", overOnePage)
 	for i := 1; i < len(orders); i++ {
 		if jsonInt(t, orders[i]["id"]) >= jsonInt(t, orders[i-1]["id"]) {
 			t.Fatalf("orders %v then %v: want newest first", orders[i-1]["id"], orders[i]["id"])
 		}
 	}
-	sizes, _ = pagingWalk(t, c, "/api/v1/orders?limit=500", "orders")
-	pagingSizes(t, "limit=500", sizes, pagingOver)
+	sizes, _ = walkPages(t, c, "/api/v1/orders?limit=500", "orders")
+	expectPageSizes(t, "limit=500", sizes, overOnePage)
 }
 
 // TestSessionsPaging: 51 sessions come in a page of 50 and a page of 1. They
@@ -144,12 +144,12 @@ func TestSessionsPaging(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	var c *client
-	for range pagingOver {
+	for range overOnePage {
 		c = a.authorized()
 	}
-	sizes, sessions := pagingWalk(t, c, "/api/v1/sessions", "sessions")
-	pagingSizes(t, "default limit", sizes, 50, 1)
-	pagingDistinct(t, sessions, "id", pagingOver)
-	sizes, _ = pagingWalk(t, c, "/api/v1/sessions?limit=500", "sessions")
-	pagingSizes(t, "limit=500", sizes, pagingOver)
+	sizes, sessions := walkPages(t, c, "/api/v1/sessions", "sessions")
+	expectPageSizes(t, "default limit", sizes, 50, 1)
+	expectDistinct(t, sessions, "id", overOnePage)
+	sizes, _ = walkPages(t, c, "/api/v1/sessions?limit=500", "sessions")
+	expectPageSizes(t, "limit=500", sizes, overOnePage)
 }
