@@ -109,7 +109,7 @@ func wantRateLimited(t *testing.T, err error, want time.Duration) {
 	}
 }
 
-func TestNewServiceRefusesBadParams(t *testing.T) {
+func TestNewRefusesBadParams(t *testing.T) {
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
