@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/sesamehq/sesame"
@@ -65,12 +64,14 @@ func (s *Service) SetQuantity(ctx context.Context, productID int64, quantity int
 	if err := inv.Err(); err != nil {
 		return sesame.Cart{}, err
 	}
-	if err := s.store.SetCartQuantity(ctx, u.ID, productID, quantity); err != nil {
+	changed, err := s.store.SetCartQuantity(ctx, u.ID, productID, quantity)
+	switch {
+	case err != nil:
 		return sesame.Cart{}, fmt.Errorf("shop: set quantity of product %d: %w", productID, err)
-	}
-	if quantity == 0 {
+	case !changed: // nothing happened, so nothing is recorded
+	case quantity == 0:
 		s.recordCart(ctx, sesame.ActionCartRemove, fmt.Sprintf("product %d", productID))
-	} else {
+	default:
 		s.recordCart(ctx, sesame.ActionCartUpdate, fmt.Sprintf("product %d, quantity %d", productID, quantity))
 	}
 	return s.cart(ctx, u.ID)
@@ -89,22 +90,13 @@ func (s *Service) RemoveFromCart(ctx context.Context, productID int64) (sesame.C
 	if err := inv.Err(); err != nil {
 		return sesame.Cart{}, err
 	}
-	before, err := s.cart(ctx, u.ID)
+	removed, err := s.store.SetCartQuantity(ctx, u.ID, productID, 0)
 	if err != nil {
-		return sesame.Cart{}, err
-	}
-	if !slices.ContainsFunc(before.Items, func(l sesame.LineItem) bool { return l.ProductID == productID }) {
-		// Nothing to remove: say whether the product exists, change and
-		// record nothing.
-		if _, err := s.store.Product(ctx, productID); err != nil {
-			return sesame.Cart{}, fmt.Errorf("shop: remove product %d from cart: %w", productID, err)
-		}
-		return before, nil
-	}
-	if err := s.store.SetCartQuantity(ctx, u.ID, productID, 0); err != nil {
 		return sesame.Cart{}, fmt.Errorf("shop: remove product %d from cart: %w", productID, err)
 	}
-	s.recordCart(ctx, sesame.ActionCartRemove, fmt.Sprintf("product %d", productID))
+	if removed {
+		s.recordCart(ctx, sesame.ActionCartRemove, fmt.Sprintf("product %d", productID))
+	}
 	return s.cart(ctx, u.ID)
 }
 

@@ -274,8 +274,20 @@ func TestCartChanges(t *testing.T) {
 	if c, err := e.shop.RemoveFromCart(ctx, g); err != nil || len(c.Items) != 0 {
 		t.Errorf("removing an absent line: %+v, %v; want the empty cart", c, err)
 	}
+	if _, err := e.shop.SetQuantity(ctx, g, 0); err != nil {
+		t.Errorf("setting an absent line to 0: %v", err)
+	}
 	if len(e.trail(t, e.cust)) != n {
 		t.Error("removing an absent line was audited as a change")
+	}
+	c, err = e.shop.SetQuantity(ctx, w, 3)
+	step("set again", c, err, map[int64]int{w: 3}, sesame.ActionCartUpdate, "product "+itoa(w)+", quantity 3")
+	n = len(e.trail(t, e.cust))
+	if c, err := e.shop.SetQuantity(ctx, w, 3); err != nil || len(c.Items) != 1 {
+		t.Errorf("setting the quantity a line has: %+v, %v", c, err)
+	}
+	if len(e.trail(t, e.cust)) != n {
+		t.Error("setting the quantity a line already has was audited as a change")
 	}
 
 	// One cart per user: the other user's cart is untouched.

@@ -23,8 +23,10 @@ type Store interface {
 	// sesame.MaxLineQuantity.
 	AddToCart(ctx context.Context, userID, productID int64, quantity int) error
 	// SetCartQuantity sets the quantity of a line, adding it when missing;
-	// 0 removes it. An unknown product matches sesame.ErrNotFound.
-	SetCartQuantity(ctx context.Context, userID, productID int64, quantity int) error
+	// 0 removes it. It reports whether the cart changed (false when the line
+	// already had that quantity, or there was none to remove), so that only
+	// changes are audited. An unknown product matches sesame.ErrNotFound.
+	SetCartQuantity(ctx context.Context, userID, productID int64, quantity int) (changed bool, err error)
 
 	// Checkout turns the cart of userID into an order, all or nothing: it
 	// takes the stock of every line (never below zero), writes the order and

@@ -123,10 +123,10 @@ func TestCheckoutShortStockChangesNothing(t *testing.T) {
 	}
 
 	// The key was not used up by the refusal: once the cart fits, it works.
-	if err := db.SetCartQuantity(ctx, u.ID, few.ID, 1); err != nil {
+	if _, err := db.SetCartQuantity(ctx, u.ID, few.ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetCartQuantity(ctx, u.ID, none.ID, 0); err != nil {
+	if _, err := db.SetCartQuantity(ctx, u.ID, none.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := db.Checkout(ctx, u.ID, "key", now); err != nil {

@@ -156,33 +156,43 @@ func lineTooLarge() error {
 }
 
 // SetCartQuantity sets the quantity of a line of the cart of userID, adding
-// it when missing; 0 removes it. An unknown product matches
-// sesame.ErrNotFound; a quantity outside 0..sesame.MaxLineQuantity is a
-// *sesame.InvalidError.
-func (db *DB) SetCartQuantity(ctx context.Context, userID, productID int64, quantity int) error {
+// it when missing; 0 removes it. It reports whether a row changed: setting
+// the quantity a line already has, or removing a line that is not there,
+// changes nothing. An unknown product matches sesame.ErrNotFound; a
+// quantity outside 0..sesame.MaxLineQuantity is a *sesame.InvalidError.
+func (db *DB) SetCartQuantity(ctx context.Context, userID, productID int64, quantity int) (bool, error) {
 	if quantity < 0 || quantity > sesame.MaxLineQuantity {
-		return db.wrap("set cart quantity", sesame.Invalid("quantity", "must be from 0 to "+strconv.Itoa(sesame.MaxLineQuantity)))
+		return false, db.wrap("set cart quantity", sesame.Invalid("quantity", "must be from 0 to "+strconv.Itoa(sesame.MaxLineQuantity)))
 	}
+	var changed bool
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		if err := productExists(ctx, tx, productID); err != nil {
 			return err
 		}
+		var res sql.Result
 		var err error
 		if quantity == 0 {
-			_, err = tx.ExecContext(ctx,
+			res, err = tx.ExecContext(ctx,
 				`DELETE FROM cart_items WHERE user_id = ? AND product_id = ?`, userID, productID)
 		} else {
-			_, err = tx.ExecContext(ctx, `
+			// The WHERE makes an update to the same quantity touch no row.
+			res, err = tx.ExecContext(ctx, `
 				INSERT INTO cart_items (user_id, product_id, quantity) VALUES (?, ?, ?)
-				ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = excluded.quantity`,
+				ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = excluded.quantity
+				WHERE quantity <> excluded.quantity`,
 				userID, productID, quantity)
 		}
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		changed = n > 0
 		return err
 	})
 	if err != nil {
-		return db.wrap("set cart quantity", err)
+		return false, db.wrap("set cart quantity", err)
 	}
-	return nil
+	return changed, nil
 }
 
 // productExists tells an unknown product (sesame.ErrNotFound) apart from
