@@ -127,7 +127,7 @@ type view struct {
 	Page    string // the template's name
 	Problem *problem
 	Data    any
-	query   url.Values
+	url     *url.URL // the request's, read only by the links that need it
 }
 
 // Current is the aria-current of a nav link to page: "page" on that page,
@@ -146,7 +146,7 @@ func (v view) Current(page string, section ...string) string {
 // path, with the limit the request asked for, if it asked.
 func (v view) Older(cursor string) string {
 	q := url.Values{"cursor": {cursor}}
-	if limit := v.query.Get("limit"); limit != "" {
+	if limit := v.url.Query().Get("limit"); limit != "" {
 		q.Set("limit", limit)
 	}
 	return v.Path + "?" + q.Encode()
@@ -159,7 +159,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if !ok {
 		panic("web: no template " + name) // a programming error, caught by recoverPanics
 	}
-	v := view{Title: title, User: sesame.ActorFrom(r.Context()).User, Path: r.URL.Path, Page: name, Problem: p, Data: data, query: r.URL.Query()}
+	v := view{Title: title, User: sesame.ActorFrom(r.Context()).User, Path: r.URL.Path, Page: name, Problem: p, Data: data, url: r.URL}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		h.log.ErrorContext(r.Context(), "render", "page", name, "err", err)
