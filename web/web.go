@@ -69,9 +69,10 @@ type Handler struct {
 	// visitors who are not signed in: one per address per minute.
 	anonymousDenials *gate
 
-	mux    *http.ServeMux
-	chain  http.Handler // every request but the probes
-	probes http.Handler // /healthz and /readyz
+	mux          *http.ServeMux
+	publicRoutes *http.ServeMux // the routes of mux that need no sign-in
+	chain        http.Handler   // every request but the probes
+	probes       http.Handler   // /healthz and /readyz
 }
 
 // New returns the Handler for cfg. It parses every template now, so that a
@@ -93,6 +94,8 @@ func New(cfg Config) (*Handler, error) {
 		log:      cmp.Or(cfg.Logger, slog.Default()),
 		pages:    pg,
 		mux:      http.NewServeMux(),
+
+		publicRoutes: http.NewServeMux(),
 
 		anonymousDenials: newGate(time.Minute, 10000),
 	}
@@ -137,7 +140,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // privileged ones also in h.require. The services authorize again, through
 // the same auth.Service.Authorize, so no route can forget.
 func (h *Handler) routes() {
-	page := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.page(fn)) }
+	page := func(pattern string, fn handlerFunc) { h.handlePublic(pattern, h.page(fn)) }
 	private := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.page(signedIn(fn))) }
 	checkout, task := h.require(sesame.PermCheckout), h.require(sesame.PermTaskPerform)
 
@@ -164,7 +167,7 @@ func (h *Handler) routes() {
 	private("GET /account/password", h.passwordForm)
 	private("POST /account/password", h.changePassword)
 
-	api := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.api(fn)) }
+	api := func(pattern string, fn handlerFunc) { h.handlePublic(pattern, h.api(fn)) }
 	apiPrivate := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.api(signedIn(fn))) }
 
 	api("POST /api/v1/session", h.apiLogin)
@@ -184,10 +187,19 @@ func (h *Handler) routes() {
 	apiPrivate("DELETE /api/v1/sessions/{id}", h.apiRevokeSession)
 	apiPrivate("GET /api/v1/activity", h.apiActivity)
 
-	h.mux.HandleFunc("GET /healthz", h.healthz)
-	h.mux.HandleFunc("GET /readyz", h.readyz)
-	h.mux.HandleFunc("GET /static/{file}", h.static)
+	h.handlePublic("GET /healthz", http.HandlerFunc(h.healthz))
+	h.handlePublic("GET /readyz", http.HandlerFunc(h.readyz))
+	h.handlePublic("GET /static/{file}", http.HandlerFunc(h.static))
 	h.mux.HandleFunc("/", h.noRoute)
+}
+
+// handlePublic routes pattern to handler, as a route a visitor may use
+// without signing in (CONTRACT §3). The public routes are also kept apart,
+// so that noRoute can tell a public path from the rest from the route
+// table itself rather than from a list kept beside it.
+func (h *Handler) handlePublic(pattern string, handler http.Handler) {
+	h.mux.Handle(pattern, handler)
+	h.publicRoutes.Handle(pattern, handler)
 }
 
 // noRoute answers a request that no route matched (the mux sends it here,
@@ -198,12 +210,12 @@ func (h *Handler) routes() {
 // path has routes for other methods, else 404. Only this rare path pays
 // for looking again.
 func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
-	if sesame.ActorFrom(r.Context()).User == nil && !public(r.URL.Path) {
+	if sesame.ActorFrom(r.Context()).User == nil && !h.public(r.URL.Path) {
 		h.fail(w, r, sesame.ErrUnauthenticated)
 		return
 	}
 	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+	for _, m := range routeMethods {
 		if m != r.Method && h.pattern(m, r.URL.Path) != "" {
 			allow = append(allow, m)
 		}
@@ -216,26 +228,34 @@ func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
 	h.fail(w, r, errMethodNotAllowed)
 }
 
-// public reports whether path is one a visitor may reach without signing
-// in (CONTRACT §3), by some method.
-func public(path string) bool {
-	switch path {
-	case "/", "/login", "/healthz", "/readyz", "/api/v1/session":
-		return true
+// routeMethods are the methods the routes use (HEAD by way of GET).
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// public reports whether some method has a public route at path.
+func (h *Handler) public(path string) bool {
+	for _, m := range routeMethods {
+		if routeOf(h.publicRoutes, m, path) != "" {
+			return true
+		}
 	}
-	return strings.HasPrefix(path, "/static/")
+	return false
 }
 
 // pattern returns the pattern of the route of a request with method and
 // path, or "" when only the catch-all would take it.
 func (h *Handler) pattern(method, path string) string {
-	// The path is taken as it is, never parsed again: "//host/x" must stay
-	// a path, not become a host.
-	r := &http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}}
-	if _, p := h.mux.Handler(r); p != "/" {
+	if p := routeOf(h.mux, method, path); p != "/" {
 		return p
 	}
 	return ""
+}
+
+// routeOf returns the pattern mux routes a request with method and path
+// to, or "". The path is taken as it is, never parsed again: "//host/x"
+// must stay a path, not become a host.
+func routeOf(mux *http.ServeMux, method, path string) string {
+	_, p := mux.Handler(&http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}})
+	return p
 }
 
 // routable reports whether a GET of path shows a page a signed-in user may
