@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,5 +60,21 @@ func TestSweep(t *testing.T) {
 	}
 	if n := failures(); n != 0 {
 		t.Errorf("%d stale login failures left after the sweep", n)
+	}
+}
+
+// TestSweepOutage: a sweep against stores that fail logs each failure and
+// goes on; nothing panics, and the next sweep will try again.
+func TestSweepOutage(t *testing.T) {
+	var logs syncBuffer
+	s, _ := openServer(t, testConfig(tempDB(t)), func(s *Server) { s.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.sweep(context.Background())
+	for _, want := range []string{"session cleanup failed", "login throttle cleanup failed"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, logs.String())
+		}
 	}
 }
