@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"net/http"
@@ -27,44 +28,84 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // harness is a Manager over a memory store behind a tiny app: POST /login
-// signs "alice" in, /renew rotates, /logout ends the session, and every
-// other path reports who is signed in.
+// signs "alice" in (POST /login?remember=1 remembered, POST /login?as=bob
+// someone else), /renew rotates, /reauth records a fresh proof, /logout
+// ends the session, and every other path reports who is signed in.
 type harness struct {
-	t       *testing.T
-	store   *memstore.Store
-	clock   *clock
-	m       *session.Manager
-	h       http.Handler
-	expired []session.Session
+	t     *testing.T
+	store session.Store
+	clock *clock
+	m     *session.Manager
+	h     http.Handler
+
+	mu    sync.Mutex
+	ended []ending // what OnEnd was told
+}
+
+// ending is one call of Config.OnEnd.
+type ending struct {
+	s   session.Session
+	why session.EndReason
+	ip  string // of the request that caused it, "" for none
+}
+
+// endings returns the OnEnd calls so far.
+func (hs *harness) endings() []ending {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	return append([]ending(nil), hs.ended...)
 }
 
 func newHarness(t *testing.T, cfg session.Config) *harness {
 	t.Helper()
-	hs := &harness{t: t, store: memstore.New(), clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
+	hs := &harness{t: t, store: cfg.Store, clock: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
+	if hs.store == nil {
+		hs.store = memstore.New()
+	}
+	cfg.Store = hs.store
 	cfg.Now = hs.clock.Now
-	cfg.OnExpire = func(_ context.Context, s session.Session, _ *http.Request) { hs.expired = append(hs.expired, s) }
-	hs.m = session.New(hs.store, cfg)
+	cfg.OnEnd = func(_ context.Context, s session.Session, why session.EndReason, r *http.Request) {
+		e := ending{s: s, why: why}
+		if r != nil {
+			e.ip = r.RemoteAddr
+		}
+		hs.mu.Lock()
+		defer hs.mu.Unlock()
+		hs.ended = append(hs.ended, e)
+	}
+	m, err := session.New(cfg)
+	if err != nil {
+		t.Fatalf("session.New: %v", err)
+	}
+	hs.m = m
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := hs.m.Login(w, r, "alice"); err != nil {
+		user := cmp.Or(r.URL.Query().Get("as"), "alice")
+		opts := session.LoginOptions{Remember: r.URL.Query().Get("remember") != "", Data: []byte("data of " + user)}
+		if _, err := hs.m.Login(r.Context(), user, opts); err != nil {
 			http.Error(w, err.Error(), 500)
 			return
 		}
-		s, _ := session.FromContext(r.Context())
+		s, _ := hs.m.FromContext(r.Context())
 		w.Write([]byte("signed in " + s.UserID))
 	})
 	mux.HandleFunc("POST /renew", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := hs.m.Renew(w, r); err != nil {
+		if _, err := hs.m.Renew(r.Context()); err != nil {
+			http.Error(w, err.Error(), 500)
+		}
+	})
+	mux.HandleFunc("POST /reauth", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := hs.m.Reauthenticated(r.Context()); err != nil {
 			http.Error(w, err.Error(), 500)
 		}
 	})
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
-		if err := hs.m.Logout(w, r); err != nil {
+		if err := hs.m.Logout(r.Context()); err != nil {
 			http.Error(w, err.Error(), 500)
 		}
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if s, ok := session.FromContext(r.Context()); ok {
+		if s, ok := hs.m.FromContext(r.Context()); ok {
 			w.Write([]byte(s.UserID))
 			return
 		}
@@ -74,11 +115,28 @@ func newHarness(t *testing.T, cfg session.Config) *harness {
 	return hs
 }
 
+// current returns the one live session of alice, failing the test unless
+// there is exactly one.
+func (hs *harness) current() session.Session {
+	hs.t.Helper()
+	list, _, err := hs.m.List(context.Background(), session.ListOptions{UserID: "alice"})
+	if err != nil || len(list) != 1 {
+		hs.t.Fatalf("List(alice) = %+v, %v; want one session", list, err)
+	}
+	return list[0]
+}
+
 // do sends a request with the given cookie value ("" for none).
 func (hs *harness) do(method, path, token string) *http.Response {
 	hs.t.Helper()
+	return hs.doFrom("192.0.2.7:5555", method, path, token)
+}
+
+// doFrom sends a request from the address addr.
+func (hs *harness) doFrom(addr, method, path, token string) *http.Response {
+	hs.t.Helper()
 	r := httptest.NewRequest(method, path, nil)
-	r.RemoteAddr = "192.0.2.7:5555"
+	r.RemoteAddr = addr
 	r.Header.Set("User-Agent", "test-agent")
 	if token != "" {
 		r.AddCookie(&http.Cookie{Name: "sesame_session", Value: token})
@@ -115,3 +173,24 @@ func sessionCookie(t *testing.T, res *http.Response) *http.Cookie {
 	}
 	return nil
 }
+
+// body returns the body of res.
+func body(t *testing.T, res *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func newRequest() *http.Request { return httptest.NewRequest("GET", "/", nil) }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}

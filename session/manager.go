@@ -1,176 +1,268 @@
 package session
 
 import (
-	"cmp"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/sesamehq/sesame/internal/clip"
 )
 
-// Config tunes a Manager. The zero value of each field means its default.
-type Config struct {
-	// CookieName names the session cookie; default "sesame_session". Under
-	// TLS, give it the "__Host-" prefix and set Secure.
-	CookieName string
-	// Secure marks the cookie Secure, so browsers send it over HTTPS only.
-	Secure bool
-	// IdleTimeout ends a session unused this long; default 30 minutes.
-	IdleTimeout time.Duration
-	// Lifetime ends a session this long after sign-in, however active;
-	// default 12 hours.
-	Lifetime time.Duration
-	// TouchInterval is how stale the stored last-seen time may become
-	// before a request writes it, so a session may idle out up to this much
-	// early, never late. Default a twentieth of IdleTimeout, at most 1
-	// minute; a value set here is cut to half of IdleTimeout if longer.
-	TouchInterval time.Duration
-
-	// ClientIP returns the address recorded for a new session, of which 64
-	// bytes are kept; default the host of r.RemoteAddr. Programs behind a
-	// proxy they trust replace it.
-	ClientIP func(r *http.Request) string
-	// OnExpire is called for a session that has timed out, once it is
-	// deleted: with the request's context and r the request that presented
-	// it, before that request goes on; or with DeleteExpired's ctx and r nil
-	// when DeleteExpired (or Cleanup) removed it. For an audit trail, say.
-	// Sessions that Login, Logout or a revocation end are not reported
-	// here. Optional.
-	OnExpire func(ctx context.Context, s Session, r *http.Request)
-	// ErrorHandler answers a request whose session could not be loaded
-	// because the store failed; default a bare 503. The request is not
-	// passed on: treating it as signed out would hide the outage.
-	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
-	// Logger receives failures that stop nothing (a last-seen time not
-	// written, a failed Cleanup) and what Cleanup removed; default
-	// slog.Default().
-	Logger *slog.Logger
-	// Now is the clock; default time.Now. Tests inject their own.
-	Now func() time.Time
-}
-
 // Manager issues, checks, renews and revokes sessions kept in a Store. It is
-// safe for concurrent use.
+// safe for concurrent use. Build it with New.
 type Manager struct {
 	store Store
 	cfg   Config
 }
 
-// New returns a Manager over store with cfg's defaults filled in.
-func New(store Store, cfg Config) *Manager {
-	cfg.CookieName = cmp.Or(cfg.CookieName, "sesame_session")
-	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, 30*time.Minute)
-	cfg.Lifetime = cmp.Or(cfg.Lifetime, 12*time.Hour)
-	// A fixed minute would turn a short idle timeout into a fixed lifetime:
-	// uses within it would never be written down.
-	cfg.TouchInterval = min(cmp.Or(cfg.TouchInterval, min(time.Minute, cfg.IdleTimeout/20)), cfg.IdleTimeout/2)
-	if cfg.ClientIP == nil {
-		cfg.ClientIP = remoteHost
+// New returns a Manager built from cfg, with its defaults filled in. It
+// refuses a configuration that cannot work: no Store, a negative duration
+// or limit, an idle timeout longer than the lifetime, a renewal grace not
+// shorter than the renewal interval, or a "__Host-" or "__Secure-" cookie
+// name without Secure.
+func New(cfg Config) (*Manager, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.ErrorHandler == nil {
-		cfg.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) {
-			http.Error(w, "session store unavailable", http.StatusServiceUnavailable)
-		}
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	return &Manager{store: store, cfg: cfg}
+	return &Manager{store: cfg.Store, cfg: cfg}, nil
 }
+
+// ErrNoMiddleware says that Login, Logout, Renew or Reauthenticated was
+// called on a context that did not come through this Manager's Middleware:
+// the Manager cannot know the session the request arrived with (so a
+// planted one could survive sign-in) nor send a cookie.
+var ErrNoMiddleware = errors.New("session: the request did not go through the Manager's Middleware")
+
+// ErrHeaderWritten says that a new cookie could not be sent because the
+// answer's header had already been written.
+var ErrHeaderWritten = errors.New("session: the answer's header was already written")
 
 // CookieName returns the name of the session cookie.
 func (m *Manager) CookieName() string { return m.cfg.CookieName }
 
-// Login starts a new session for userID and sends its cookie. Any session
-// the request arrived with, as Middleware loaded it, is ended first, so that a token known before
-// sign-in (planted by an attacker, or left by another user) is worthless
-// after it. The request's context, if it went through Middleware, carries the
-// new session from now on.
-func (m *Manager) Login(w http.ResponseWriter, r *http.Request, userID string) (Session, error) {
-	if userID == "" {
+// LoginOptions are the choices of one Login.
+type LoginOptions struct {
+	// Remember gives the session Config.RememberLifetime and
+	// RememberIdleTimeout, and a cookie with Max-Age, which the browser
+	// keeps when it closes. Other session cookies have neither Expires nor
+	// Max-Age.
+	Remember bool
+	// Data is kept with the session, unchanged, for its whole life: at most
+	// MaxDataLen bytes. The Manager copies it.
+	Data []byte
+}
+
+// now is the Manager's clock in UTC, to the millisecond: the precision
+// every store keeps, so that a time reads back as it was made.
+func (m *Manager) now() time.Time { return m.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+// Login starts a new session for userID on the request whose context is
+// ctx, and sends its cookie with the answer. Any session the request arrived
+// with is ended first, so that a token known before sign-in (planted by an
+// attacker, or left by another user) is worthless after it. From now on,
+// FromContext(ctx) returns the new session.
+//
+// With Config.MaxSessions set, the user's least recently used sessions
+// past the limit end at the same time (reported to Config.OnEnd).
+func (m *Manager) Login(ctx context.Context, userID string, opts LoginOptions) (Session, error) {
+	st := m.state(ctx)
+	switch {
+	case st == nil:
+		return Session{}, ErrNoMiddleware
+	case userID == "":
 		return Session{}, errors.New("session: login without a user id")
+	case len(opts.Data) > MaxDataLen:
+		return Session{}, fmt.Errorf("session: login: %d bytes of data, at most %d", len(opts.Data), MaxDataLen)
+	case st.headerWritten():
+		return Session{}, fmt.Errorf("session: login: %w", ErrHeaderWritten)
 	}
-	st := stateFrom(r.Context())
-	if st.valid() {
-		if err := m.store.Delete(r.Context(), st.hash); err != nil {
+	if prev, ok := st.current(); ok {
+		if _, err := m.store.Delete(ctx, prev.ID, ""); err != nil && !errors.Is(err, ErrNotFound) {
 			return Session{}, fmt.Errorf("session: login: end previous session: %w", err)
 		}
 		st.clear()
 	}
-	now := m.cfg.Now().UTC()
+	now := m.now()
+	p := m.cfg.policy(opts.Remember)
 	token, hash := newToken()
 	rec := Record{Hash: hash, Session: Session{
-		ID:         newID(),
-		UserID:     userID,
-		CreatedAt:  now,
-		LastSeenAt: now,
-		ExpiresAt:  now.Add(m.cfg.Lifetime),
-		IP:         clip(m.cfg.ClientIP(r), maxIPLen),
-		UserAgent:  clip(r.UserAgent(), maxUserAgentLen),
+		ID:              newID(),
+		UserID:          userID,
+		CreatedAt:       now,
+		LastSeenAt:      now,
+		ExpiresAt:       now.Add(p.lifetime),
+		IP:              st.ip,
+		UserAgent:       st.userAgent,
+		LastIP:          st.ip,
+		Remember:        opts.Remember,
+		AuthenticatedAt: now,
+		TokenIssuedAt:   now,
+		Data:            bytes.Clone(opts.Data),
 	}}
-	rec.IdleExpiresAt = m.idleDeadline(now, rec.ExpiresAt)
-	if err := m.store.Create(r.Context(), rec); err != nil {
+	rec.IdleExpiresAt = idleDeadline(now, p, rec.ExpiresAt)
+	evicted, err := m.store.Create(ctx, rec, m.cfg.MaxSessions)
+	if err != nil {
 		return Session{}, fmt.Errorf("session: login: %w", err)
 	}
-	m.setCookie(w, token)
-	st.set(hash, rec.Session)
+	st.set(rec, m.cookie(token, rec.Session, now))
+	for _, s := range evicted {
+		m.ended(ctx, s, EndEvicted, st.req)
+	}
 	return rec.Session, nil
 }
 
-// Renew gives the request's session a new token and sends it; the old token
-// is dead at once. The session keeps its public id, sign-in time and absolute
-// deadline. Call it on every change of privilege: a password change, a role
-// change. Without a session, or when the session has ended since
-// Middleware loaded it, the error is ErrNotFound.
-func (m *Manager) Renew(w http.ResponseWriter, r *http.Request) (Session, error) {
-	st := stateFrom(r.Context())
-	if !st.valid() {
-		return Session{}, ErrNotFound
+// Logout ends the session of the request whose context is ctx on the
+// server, and clears its cookie with the answer. Without a session it only
+// clears the cookie.
+func (m *Manager) Logout(ctx context.Context) error {
+	st := m.state(ctx)
+	if st == nil {
+		return ErrNoMiddleware
 	}
-	token, hash := newToken()
-	if err := m.store.Rotate(r.Context(), st.hash, hash); err != nil {
-		return Session{}, fmt.Errorf("session: renew: %w", err)
-	}
-	m.setCookie(w, token)
-	st.set(hash, st.session)
-	return st.session, nil
-}
-
-// Logout ends the request's session on the server and clears its cookie.
-// Without a session it only clears the cookie.
-func (m *Manager) Logout(w http.ResponseWriter, r *http.Request) error {
-	st := stateFrom(r.Context())
-	if st.valid() {
-		if err := m.store.Delete(r.Context(), st.hash); err != nil {
+	if s, ok := st.current(); ok {
+		if _, err := m.store.Delete(ctx, s.ID, ""); err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("session: logout: %w", err)
 		}
-		st.clear()
 	}
-	m.clearCookie(w)
+	st.clear()
+	st.setCookie(m.clearingCookie())
 	return nil
 }
 
-// List returns the live sessions of userID, newest first.
-func (m *Manager) List(ctx context.Context, userID string) ([]Session, error) {
-	all, err := m.store.ListByUser(ctx, userID)
-	if err != nil {
-		return nil, fmt.Errorf("session: list: %w", err)
+// Renew gives the session of the request whose context is ctx a new token,
+// sent with the answer; every earlier token is dead at once (no grace: this
+// is not a periodic renewal). The session keeps its public id, sign-in time
+// and deadlines. Call it on every change of privilege: a password change, a
+// role change. Without a session, or when the session has ended since
+// Middleware loaded it, the error is ErrNotFound.
+func (m *Manager) Renew(ctx context.Context) (Session, error) {
+	return m.renew(ctx, false)
+}
+
+// Reauthenticated records that the user of the request whose context is
+// ctx has just proved who they are again (entered their password, say):
+// the session's AuthenticatedAt becomes now, for programs that ask for a
+// recent proof before sensitive changes. Like any change of privilege, it
+// also renews the token as Renew does.
+func (m *Manager) Reauthenticated(ctx context.Context) (Session, error) {
+	return m.renew(ctx, true)
+}
+
+func (m *Manager) renew(ctx context.Context, authenticated bool) (Session, error) {
+	st := m.state(ctx)
+	if st == nil {
+		return Session{}, ErrNoMiddleware
 	}
-	now := m.cfg.Now()
-	live := slices.DeleteFunc(all, func(s Session) bool { return s.Expired(now) })
-	slices.SortFunc(live, func(a, b Session) int {
-		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(a.ID, b.ID))
-	})
-	return live, nil
+	rec, ok := st.record()
+	if !ok {
+		return Session{}, ErrNotFound
+	}
+	if st.headerWritten() {
+		return Session{}, fmt.Errorf("session: renew: %w", ErrHeaderWritten)
+	}
+	now := m.now()
+	token, hash := newToken()
+	rn := Renewal{Hash: hash, IssuedAt: now, LastSeenAt: now, LastIP: st.ip,
+		IdleExpiresAt: idleDeadline(now, m.cfg.policy(rec.Remember), rec.ExpiresAt)}
+	if authenticated {
+		rn.AuthenticatedAt = now
+	}
+	// The zero current hash replaces whatever token the session has: a
+	// periodic renewal that raced this one must not keep a token issued
+	// before the change of privilege alive.
+	if err := m.store.Rotate(ctx, rec.ID, Hash{}, rn); err != nil {
+		return Session{}, fmt.Errorf("session: renew: %w", err)
+	}
+	rec.apply(rn)
+	st.set(rec, m.cookie(token, rec.Session, now))
+	return rec.Session, nil
+}
+
+// apply makes r what Store.Rotate makes of it with rn.
+func (r *Record) apply(rn Renewal) {
+	r.Hash, r.PrevHash, r.PrevValidUntil = rn.Hash, rn.PrevHash, rn.PrevValidUntil
+	r.TokenIssuedAt, r.LastSeenAt, r.IdleExpiresAt, r.LastIP = rn.IssuedAt, rn.LastSeenAt, rn.IdleExpiresAt, rn.LastIP
+	if !rn.AuthenticatedAt.IsZero() {
+		r.AuthenticatedAt = rn.AuthenticatedAt
+	}
+}
+
+// FromContext returns the session of the request whose context is ctx, and
+// false when the request has none (no cookie, or an unknown, tampered,
+// expired or revoked one: all look the same). It sees Login, Renew and
+// Logout made earlier in the same request.
+func (m *Manager) FromContext(ctx context.Context) (Session, bool) {
+	return m.state(ctx).current()
+}
+
+// ListOptions select a page of Manager.List.
+type ListOptions struct {
+	// UserID restricts the list to one user's sessions; "" lists everyone's.
+	UserID string
+	// Cursor is "" for the first page, or the next cursor of the page
+	// before.
+	Cursor string
+	// Limit is the most sessions on a page; zero or less means 50.
+	Limit int
+}
+
+// ErrInvalidCursor says that a ListOptions.Cursor is not one List gave out.
+var ErrInvalidCursor = errors.New("session: not a cursor of this list")
+
+// List returns one page of the live sessions that opts selects, newest
+// first, and the cursor of the next page ("" on the last). Sessions ended
+// between two pages never make the next one skip a session.
+func (m *Manager) List(ctx context.Context, opts ListOptions) ([]Session, string, error) {
+	after, err := parseCursor(opts.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	list, err := m.store.List(ctx, Query{UserID: opts.UserID, Now: m.now(), After: after, Limit: limit + 1})
+	if err != nil {
+		return nil, "", fmt.Errorf("session: list: %w", err)
+	}
+	if len(list) <= limit {
+		return list, "", nil
+	}
+	list = list[:limit]
+	return list, formatCursor(KeyOf(list[limit-1])), nil
+}
+
+// A cursor is the key of the last session of a page: its sign-in time in
+// Unix milliseconds and its public id, which has no dot.
+func formatCursor(k Key) string {
+	return strconv.FormatInt(k.CreatedAt.UnixMilli(), 10) + "." + k.ID
+}
+
+func parseCursor(c string) (Key, error) {
+	if c == "" {
+		return Key{}, nil
+	}
+	ms, id, ok := strings.Cut(c, ".")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil || n <= 0 || id == "" || len(id) > 64 {
+		return Key{}, ErrInvalidCursor
+	}
+	return Key{CreatedAt: time.UnixMilli(n).UTC(), ID: id}, nil
+}
+
+// Count returns how many sessions are alive now, of every user.
+func (m *Manager) Count(ctx context.Context) (int, error) {
+	n, err := m.store.Count(ctx, m.now())
+	if err != nil {
+		return 0, fmt.Errorf("session: count: %w", err)
+	}
+	return n, nil
 }
 
 // Revoke ends the session with public id id if it belongs to userID, and
@@ -178,10 +270,24 @@ func (m *Manager) List(ctx context.Context, userID string) ([]Session, error) {
 // another's sessions. To end the request's own session, use Logout, which
 // also clears the cookie.
 func (m *Manager) Revoke(ctx context.Context, userID, id string) error {
-	if err := m.store.DeleteByID(ctx, userID, id); err != nil {
+	if userID == "" {
+		return fmt.Errorf("session: revoke without a user id: %w", ErrNotFound)
+	}
+	if _, err := m.store.Delete(ctx, id, userID); err != nil {
 		return fmt.Errorf("session: revoke: %w", err)
 	}
 	return nil
+}
+
+// RevokeID ends the session with public id id, whoever's it is, and returns
+// it: for an operator. A user ending their own sessions goes through
+// Revoke, which checks that they are theirs.
+func (m *Manager) RevokeID(ctx context.Context, id string) (Session, error) {
+	s, err := m.store.Delete(ctx, id, "")
+	if err != nil {
+		return Session{}, fmt.Errorf("session: revoke: %w", err)
+	}
+	return s, nil
 }
 
 // RevokeAll ends every session of userID except the one with public id
@@ -194,17 +300,17 @@ func (m *Manager) RevokeAll(ctx context.Context, userID, exceptID string) ([]Ses
 	return gone, nil
 }
 
-// DeleteExpired removes the sessions that are dead now, calls OnExpire for
-// each (with a nil request) and returns how many it removed; see Cleanup.
+// DeleteExpired removes the sessions that are dead now, reports each to
+// Config.OnEnd (with a nil request) and returns how many it removed; see
+// Cleanup.
 func (m *Manager) DeleteExpired(ctx context.Context) (int, error) {
-	gone, err := m.store.DeleteExpired(ctx, m.cfg.Now())
+	now := m.now()
+	gone, err := m.store.DeleteExpired(ctx, now)
 	if err != nil {
 		return 0, fmt.Errorf("session: delete expired: %w", err)
 	}
-	if m.cfg.OnExpire != nil {
-		for _, s := range gone {
-			m.cfg.OnExpire(ctx, s, nil)
-		}
+	for _, s := range gone {
+		m.ended(ctx, s, expiry(s, now), nil)
 	}
 	return len(gone), nil
 }
@@ -249,31 +355,54 @@ func (m *Manager) Ping(ctx context.Context) error {
 	return nil
 }
 
+// ended reports a session the Manager ended by itself.
+func (m *Manager) ended(ctx context.Context, s Session, why EndReason, r *http.Request) {
+	if m.cfg.OnEnd != nil {
+		m.cfg.OnEnd(ctx, s, why, r)
+	}
+}
+
+// expiry says which deadline ended s, dead at now: the lifetime when it
+// has passed, since an idle deadline never lies beyond it.
+func expiry(s Session, now time.Time) EndReason {
+	if !now.Before(s.ExpiresAt) {
+		return EndLifetime
+	}
+	return EndIdle
+}
+
 // idleDeadline is when a session seen at now idles out: never after its
 // absolute deadline, so that stores may index and expire on it alone.
-func (m *Manager) idleDeadline(now, expires time.Time) time.Time {
-	idle := now.Add(m.cfg.IdleTimeout)
+func idleDeadline(now time.Time, p policy, expires time.Time) time.Time {
+	idle := now.Add(p.idle)
 	if idle.After(expires) {
 		return expires
 	}
 	return idle
 }
 
-func (m *Manager) setCookie(w http.ResponseWriter, token string) {
-	// No Expires or Max-Age: the browser forgets the cookie when it closes,
-	// and the server enforces both deadlines whatever the cookie says.
-	http.SetCookie(w, &http.Cookie{
+// cookie returns the session cookie carrying token for s. A remembered
+// session's cookie lives as long as the session may (Max-Age), so it
+// survives closing the browser; any other has neither Expires nor Max-Age,
+// so the browser forgets it when it closes. Either way the server enforces
+// both deadlines whatever the cookie says.
+func (m *Manager) cookie(token string, s Session, now time.Time) *http.Cookie {
+	c := &http.Cookie{
 		Name:     m.cfg.CookieName,
 		Value:    token,
 		Path:     "/",
 		HttpOnly: true,
 		Secure:   m.cfg.Secure,
 		SameSite: http.SameSiteLaxMode,
-	})
+	}
+	if s.Remember {
+		c.MaxAge = max(1, int(s.ExpiresAt.Sub(now)/time.Second))
+	}
+	return c
 }
 
-func (m *Manager) clearCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
+func (m *Manager) clearingCookie() *http.Cookie {
+	return &http.Cookie{
 		Name:     m.cfg.CookieName,
 		Value:    "",
 		Path:     "/",
@@ -281,40 +410,10 @@ func (m *Manager) clearCookie(w http.ResponseWriter) {
 		HttpOnly: true,
 		Secure:   m.cfg.Secure,
 		SameSite: http.SameSiteLaxMode,
-	})
+	}
 }
 
-// Limits on what a client supplies for a new session, enforced by clip, so
-// that a huge or malformed header cannot bloat the store or break a page that
-// lists sessions.
-const (
-	// maxIPLen holds any IP address in text (IPv6 takes at most 45 bytes)
-	// with room for a zone, whatever a Config.ClientIP makes of a header.
-	maxIPLen = 64
-	// maxUserAgentLen keeps enough of a browser's User-Agent (real ones
-	// rarely pass 300 bytes) to recognize it in a list of sessions.
-	maxUserAgentLen = 512
-)
-
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// clip shortens client-supplied text to at most n bytes of valid UTF-8, cut
-// between characters. It is a copy of sesame.Clip, on purpose: this package
-// is imported by programs that are not sesame, so it must not import the
-// domain package, nor anything else of the shop.
-func clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+// clientInfo returns what a new session records of the client of r.
+func (m *Manager) clientInfo(r *http.Request) (ip, userAgent string) {
+	return clip.String(m.cfg.ClientIP(r), clip.IP), clip.String(r.UserAgent(), clip.UserAgent)
 }

@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/sesamehq/sesame/session"
@@ -162,17 +164,17 @@ func TestIdleTimeout(t *testing.T) {
 	if got := hs.who(token); got != "anonymous" {
 		t.Fatalf("30m idle: %q, want anonymous", got)
 	}
-	if len(hs.expired) != 1 || hs.expired[0].UserID != "alice" {
-		t.Errorf("OnExpire calls = %+v, want one for alice", hs.expired)
+	if e := hs.endings(); len(e) != 1 || e[0].s.UserID != "alice" || e[0].why != session.EndIdle || e[0].ip == "" {
+		t.Errorf("OnEnd calls = %+v, want one idle timeout of alice, with the request", e)
 	}
-	if list, _ := hs.m.List(context.Background(), "alice"); len(list) != 0 {
+	if list, _, _ := hs.m.List(context.Background(), session.ListOptions{UserID: "alice"}); len(list) != 0 {
 		t.Errorf("expired session still listed: %+v", list)
 	}
 }
 
 // TestDeleteExpiredReports: sessions that time out unseen are reported to
-// OnExpire when DeleteExpired removes them, so an audit trail hears of
-// every end, not only of those a request happened to find.
+// OnEnd when DeleteExpired removes them, so an audit trail hears of every
+// end, not only of those a request happened to find.
 func TestDeleteExpiredReports(t *testing.T) {
 	hs := newHarness(t, session.Config{IdleTimeout: 30 * time.Minute})
 	hs.login()
@@ -184,8 +186,8 @@ func TestDeleteExpiredReports(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("DeleteExpired = %d, %v; want 1", n, err)
 	}
-	if len(hs.expired) != 1 || hs.expired[0].UserID != "alice" {
-		t.Errorf("OnExpire calls = %+v, want one for the idle session", hs.expired)
+	if e := hs.endings(); len(e) != 1 || e[0].s.UserID != "alice" || e[0].why != session.EndIdle || e[0].ip != "" {
+		t.Errorf("OnEnd calls = %+v, want one idle timeout, without a request", e)
 	}
 	if got := hs.who(live); got != "alice" {
 		t.Errorf("the live session: %q", got)
@@ -204,6 +206,9 @@ func TestAbsoluteLifetime(t *testing.T) {
 	hs.clock.Advance(10 * time.Minute)
 	if got := hs.who(token); got != "anonymous" {
 		t.Fatalf("at the absolute lifetime: %q, want anonymous", got)
+	}
+	if e := hs.endings(); len(e) != 1 || e[0].why != session.EndLifetime {
+		t.Errorf("OnEnd calls = %+v, want one end of lifetime", e)
 	}
 }
 
@@ -232,13 +237,7 @@ func TestShortIdleTimeout(t *testing.T) {
 func TestTouchInterval(t *testing.T) {
 	hs := newHarness(t, session.Config{TouchInterval: time.Minute, IdleTimeout: 30 * time.Minute, Lifetime: 40 * time.Minute})
 	token := hs.login()
-	lastSeen := func() session.Session {
-		list, err := hs.m.List(context.Background(), "alice")
-		if err != nil || len(list) != 1 {
-			t.Fatalf("List = %v, %v", list, err)
-		}
-		return list[0]
-	}
+	lastSeen := hs.current
 	start := lastSeen().LastSeenAt
 
 	hs.clock.Advance(59 * time.Second)
@@ -278,7 +277,7 @@ func TestLoginRotates(t *testing.T) {
 func TestRenew(t *testing.T) {
 	hs := newHarness(t, session.Config{})
 	old := hs.login()
-	before, _ := hs.m.List(context.Background(), "alice")
+	before := hs.current()
 	c := sessionCookie(t, hs.do("POST", "/renew", old))
 	if c == nil || c.Value == old {
 		t.Fatal("renew sent no new token")
@@ -289,8 +288,8 @@ func TestRenew(t *testing.T) {
 	if got := hs.who(c.Value); got != "alice" {
 		t.Errorf("new token: %q", got)
 	}
-	after, _ := hs.m.List(context.Background(), "alice")
-	if len(after) != 1 || after[0].ID != before[0].ID || !after[0].ExpiresAt.Equal(before[0].ExpiresAt) {
+	if after := hs.current(); after.ID != before.ID || !after.ExpiresAt.Equal(before.ExpiresAt) ||
+		!after.CreatedAt.Equal(before.CreatedAt) || !after.AuthenticatedAt.Equal(before.AuthenticatedAt) {
 		t.Errorf("renew changed the session: before %+v, after %+v", before, after)
 	}
 	if res := hs.do("POST", "/renew", ""); res.StatusCode != 500 {
@@ -319,7 +318,7 @@ func TestRevoke(t *testing.T) {
 		hs.clock.Advance(time.Second)
 	}
 	a, b, c := tokens[0], tokens[1], tokens[2]
-	list, err := hs.m.List(ctx, "alice")
+	list, _, err := hs.m.List(ctx, session.ListOptions{UserID: "alice"})
 	if err != nil || len(list) != 3 {
 		t.Fatalf("List = %v, %v", list, err)
 	}
@@ -332,7 +331,7 @@ func TestRevoke(t *testing.T) {
 	if got := hs.who(c); got != "anonymous" { // newest first: list[0] is c
 		t.Errorf("revoked session: %q", got)
 	}
-	list, _ = hs.m.List(ctx, "alice")
+	list, _, _ = hs.m.List(ctx, session.ListOptions{UserID: "alice"})
 	gone, err := hs.m.RevokeAll(ctx, "alice", list[0].ID)
 	if err != nil || len(gone) != 1 || gone[0].ID != list[1].ID {
 		t.Fatalf("RevokeAll = %+v, %v; want the one other session %s", gone, err, list[1].ID)
@@ -348,7 +347,7 @@ func TestListNewestFirst(t *testing.T) {
 		hs.login()
 		hs.clock.Advance(time.Second)
 	}
-	list, err := hs.m.List(context.Background(), "alice")
+	list, _, err := hs.m.List(context.Background(), session.ListOptions{UserID: "alice"})
 	if err != nil || len(list) != 3 {
 		t.Fatalf("List = %v, %v", list, err)
 	}
@@ -369,12 +368,16 @@ func (failingStore) Get(context.Context, session.Hash) (session.Record, error) {
 
 func TestStoreFailure(t *testing.T) {
 	var handled error
-	m := session.New(failingStore{memstore.New()}, session.Config{
+	m, err := session.New(session.Config{
+		Store: failingStore{memstore.New()},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			handled = err
 			w.WriteHeader(http.StatusServiceUnavailable)
 		},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	called := false
 	h := m.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
 	r := httptest.NewRequest("GET", "/", nil)
@@ -386,12 +389,40 @@ func TestStoreFailure(t *testing.T) {
 	}
 }
 
-// TestCleanupWithoutInterval: an interval of zero or less means the default,
-// rather than a panic in time.NewTicker.
+// TestCleanupWithoutInterval: an interval of zero or less means the
+// default of 5 minutes, rather than a panic in time.NewTicker or a sweep
+// that never comes. The bubble's fake clock lets the test wait the minutes.
 func TestCleanupWithoutInterval(t *testing.T) {
-	m := session.New(memstore.New(), session.Config{})
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	m.Cleanup(ctx, 0)
-	m.Cleanup(ctx, -time.Second)
+	for _, interval := range []time.Duration{0, -time.Second} {
+		synctest.Test(t, func(t *testing.T) {
+			store := memstore.New()
+			m, err := session.New(session.Config{Store: store, IdleTimeout: time.Minute, Lifetime: time.Hour,
+				Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs := &harness{t: t, m: m, h: m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				m.Login(r.Context(), "alice", session.LoginOptions{})
+			}))}
+			hs.login() // dead a minute from now
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			go m.Cleanup(ctx, interval)
+
+			count := func() int { // every stored session, dead or alive
+				list, _ := store.List(context.Background(), session.Query{Now: time.Unix(0, 0)})
+				return len(list)
+			}
+			time.Sleep(5*time.Minute - time.Second)
+			synctest.Wait()
+			if count() != 1 {
+				t.Fatalf("Cleanup(%v) swept before 5 minutes", interval)
+			}
+			time.Sleep(2 * time.Second)
+			synctest.Wait()
+			if count() != 0 {
+				t.Fatalf("Cleanup(%v) did not sweep after 5 minutes", interval)
+			}
+		})
+	}
 }

@@ -3,8 +3,11 @@
 package memstore
 
 import (
+	"bytes"
+	"cmp"
 	"context"
-	"fmt"
+	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,9 +18,9 @@ import (
 // usable; call New.
 type Store struct {
 	mu     sync.Mutex
-	byHash map[session.Hash]session.Record
-	byUser map[string]map[session.Hash]struct{}
-	ids    map[string]session.Hash
+	byID   map[string]*session.Record
+	byHash map[session.Hash]string // current and previous hashes → id
+	byUser map[string]map[string]struct{}
 }
 
 var _ session.Store = (*Store)(nil)
@@ -25,96 +28,114 @@ var _ session.Store = (*Store)(nil)
 // New returns an empty Store.
 func New() *Store {
 	return &Store{
-		byHash: make(map[session.Hash]session.Record),
-		byUser: make(map[string]map[session.Hash]struct{}),
-		ids:    make(map[string]session.Hash),
+		byID:   make(map[string]*session.Record),
+		byHash: make(map[session.Hash]string),
+		byUser: make(map[string]map[string]struct{}),
 	}
 }
 
+var errTaken = errors.New("memstore: hash or id already exists")
+
 // Create implements session.Store.
-func (s *Store) Create(_ context.Context, r session.Record) error {
+func (s *Store) Create(_ context.Context, r session.Record, limit int) ([]session.Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.byHash[r.Hash]; ok {
-		return fmt.Errorf("memstore: create: hash already exists")
+		return nil, errTaken
 	}
-	if _, ok := s.ids[r.ID]; ok {
-		return fmt.Errorf("memstore: create: id %q already exists", r.ID)
+	if _, ok := s.byID[r.ID]; ok {
+		return nil, errTaken
 	}
-	s.put(r)
-	return nil
+	var evicted []session.Session
+	if limit > 0 {
+		var live []*session.Record
+		for id := range s.byUser[r.UserID] {
+			if o := s.byID[id]; !o.Expired(r.CreatedAt) {
+				live = append(live, o)
+			}
+		}
+		slices.SortFunc(live, func(a, b *session.Record) int {
+			return cmp.Or(a.LastSeenAt.Compare(b.LastSeenAt), cmp.Compare(a.ID, b.ID))
+		})
+		for _, o := range live[:max(0, len(live)+1-limit)] {
+			evicted = append(evicted, copyOf(o).Session)
+			s.remove(o.ID)
+		}
+	}
+	r.Data = bytes.Clone(r.Data)
+	s.byID[r.ID] = &r
+	s.byHash[r.Hash] = r.ID
+	if !r.PrevHash.IsZero() {
+		s.byHash[r.PrevHash] = r.ID
+	}
+	if s.byUser[r.UserID] == nil {
+		s.byUser[r.UserID] = make(map[string]struct{})
+	}
+	s.byUser[r.UserID][r.ID] = struct{}{}
+	return evicted, nil
 }
 
 // Get implements session.Store.
 func (s *Store) Get(_ context.Context, h session.Hash) (session.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.byHash[h]
+	id, ok := s.byHash[h]
 	if !ok {
 		return session.Record{}, session.ErrNotFound
 	}
-	return r, nil
+	return copyOf(s.byID[id]), nil
 }
 
 // Touch implements session.Store.
-func (s *Store) Touch(_ context.Context, h session.Hash, lastSeen, idleExpiresAt time.Time) error {
+func (s *Store) Touch(_ context.Context, id string, lastSeen, idleExpiresAt time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.byHash[h]
+	r, ok := s.byID[id]
 	if !ok {
 		return session.ErrNotFound
 	}
 	r.LastSeenAt, r.IdleExpiresAt = lastSeen, idleExpiresAt
-	s.byHash[h] = r
 	return nil
 }
 
 // Rotate implements session.Store.
-func (s *Store) Rotate(_ context.Context, old, new session.Hash) error {
+func (s *Store) Rotate(_ context.Context, id string, cur session.Hash, rn session.Renewal) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.byHash[old]
-	if !ok {
+	r, ok := s.byID[id]
+	switch {
+	case !ok:
 		return session.ErrNotFound
+	case !cur.IsZero() && r.Hash != cur:
+		return session.ErrConflict
 	}
-	if _, taken := s.byHash[new]; taken {
-		return fmt.Errorf("memstore: rotate: hash already exists")
+	if _, taken := s.byHash[rn.Hash]; taken {
+		return errTaken
 	}
-	s.remove(old)
-	r.Hash = new
-	s.put(r)
+	s.unhash(r)
+	r.Hash, r.PrevHash, r.PrevValidUntil = rn.Hash, rn.PrevHash, rn.PrevValidUntil
+	r.TokenIssuedAt, r.LastSeenAt, r.IdleExpiresAt, r.LastIP = rn.IssuedAt, rn.LastSeenAt, rn.IdleExpiresAt, rn.LastIP
+	if !rn.AuthenticatedAt.IsZero() {
+		r.AuthenticatedAt = rn.AuthenticatedAt
+	}
+	s.byHash[r.Hash] = id
+	if !r.PrevHash.IsZero() {
+		s.byHash[r.PrevHash] = id
+	}
 	return nil
 }
 
 // Delete implements session.Store.
-func (s *Store) Delete(_ context.Context, h session.Hash) error {
+func (s *Store) Delete(_ context.Context, id, userID string) (session.Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.remove(h)
-	return nil
-}
-
-// DeleteByID implements session.Store.
-func (s *Store) DeleteByID(_ context.Context, userID, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h, ok := s.ids[id]
-	if !ok || s.byHash[h].UserID != userID {
-		return session.ErrNotFound
+	r, ok := s.byID[id]
+	if !ok || userID != "" && r.UserID != userID {
+		return session.Session{}, session.ErrNotFound
 	}
-	s.remove(h)
-	return nil
-}
-
-// ListByUser implements session.Store.
-func (s *Store) ListByUser(_ context.Context, userID string) ([]session.Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	list := make([]session.Session, 0, len(s.byUser[userID]))
-	for h := range s.byUser[userID] {
-		list = append(list, s.byHash[h].Session)
-	}
-	return list, nil
+	gone := copyOf(r).Session
+	s.remove(id)
+	return gone, nil
 }
 
 // DeleteByUser implements session.Store.
@@ -122,13 +143,58 @@ func (s *Store) DeleteByUser(_ context.Context, userID, exceptID string) ([]sess
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var gone []session.Session
-	for h := range s.byUser[userID] {
-		if r := s.byHash[h]; exceptID == "" || r.ID != exceptID {
-			s.remove(h)
-			gone = append(gone, r.Session)
+	for id := range s.byUser[userID] {
+		if exceptID == "" || id != exceptID {
+			gone = append(gone, copyOf(s.byID[id]).Session)
+			s.remove(id)
 		}
 	}
 	return gone, nil
+}
+
+// List implements session.Store.
+func (s *Store) List(_ context.Context, q session.Query) ([]session.Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var list []session.Session
+	add := func(r *session.Record) {
+		k := session.KeyOf(r.Session)
+		if !r.Expired(q.Now) && (q.After.IsZero() || q.After.Before(k)) {
+			list = append(list, copyOf(r).Session)
+		}
+	}
+	if q.UserID != "" {
+		for id := range s.byUser[q.UserID] {
+			add(s.byID[id])
+		}
+	} else {
+		for _, r := range s.byID {
+			add(r)
+		}
+	}
+	slices.SortFunc(list, func(a, b session.Session) int {
+		if session.KeyOf(a).Before(session.KeyOf(b)) {
+			return -1
+		}
+		return 1
+	})
+	if q.Limit > 0 && len(list) > q.Limit {
+		list = list[:q.Limit]
+	}
+	return list, nil
+}
+
+// Count implements session.Store.
+func (s *Store) Count(_ context.Context, now time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.byID {
+		if !r.Expired(now) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // DeleteExpired implements session.Store.
@@ -136,32 +202,38 @@ func (s *Store) DeleteExpired(_ context.Context, now time.Time) ([]session.Sessi
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var gone []session.Session
-	for h, r := range s.byHash {
+	for id, r := range s.byID {
 		if r.Expired(now) {
-			s.remove(h)
-			gone = append(gone, r.Session)
+			gone = append(gone, copyOf(r).Session)
+			s.remove(id)
 		}
 	}
 	return gone, nil
 }
 
-func (s *Store) put(r session.Record) {
-	s.byHash[r.Hash] = r
-	s.ids[r.ID] = r.Hash
-	if s.byUser[r.UserID] == nil {
-		s.byUser[r.UserID] = make(map[session.Hash]struct{})
-	}
-	s.byUser[r.UserID][r.Hash] = struct{}{}
+// copyOf returns *r with a Data of its own, so that no caller can change
+// what the store holds.
+func copyOf(r *session.Record) session.Record {
+	c := *r
+	c.Data = bytes.Clone(r.Data)
+	return c
 }
 
-func (s *Store) remove(h session.Hash) {
-	r, ok := s.byHash[h]
+func (s *Store) unhash(r *session.Record) {
+	delete(s.byHash, r.Hash)
+	if !r.PrevHash.IsZero() {
+		delete(s.byHash, r.PrevHash)
+	}
+}
+
+func (s *Store) remove(id string) {
+	r, ok := s.byID[id]
 	if !ok {
 		return
 	}
-	delete(s.byHash, h)
-	delete(s.ids, r.ID)
-	delete(s.byUser[r.UserID], h)
+	s.unhash(r)
+	delete(s.byID, id)
+	delete(s.byUser[r.UserID], id)
 	if len(s.byUser[r.UserID]) == 0 {
 		delete(s.byUser, r.UserID)
 	}

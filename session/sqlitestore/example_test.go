@@ -38,7 +38,10 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	sessions := session.New(store, session.Config{CookieName: "__Host-session", Secure: true})
+	sessions, err := session.New(session.Config{Store: store, CookieName: "__Host-session", Secure: true})
+	if err != nil {
+		log.Fatal(err)
+	}
 	go sessions.Cleanup(ctx, 5*time.Minute)
 
 	fmt.Println("store answers:", sessions.Ping(ctx) == nil)

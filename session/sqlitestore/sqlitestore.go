@@ -4,38 +4,35 @@
 //
 // It works with any SQLite driver for database/sql; sesame uses
 // modernc.org/sqlite. Open the database with a busy timeout, so that writers
-// of other processes are waited for rather than failed. The store needs no
-// multi-statement transactions: each method is one statement, atomic by
-// itself.
+// of other processes are waited for rather than failed, and in WAL mode, so
+// that readers never wait for the writer. New creates and upgrades the
+// store's tables by numbered migrations of its own, recorded in the table
+// session_schema_migrations.
 package sqlitestore
 
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/sesamehq/sesame/internal/migrate"
 	"github.com/sesamehq/sesame/session"
 )
 
-// schema is applied by New. The idle deadline is indexed because it is never
-// later than the absolute one, so it alone finds every dead session.
-const schema = `
-CREATE TABLE IF NOT EXISTS sessions (
-	hash            BLOB PRIMARY KEY CHECK (length(hash) = 32),
-	id              TEXT NOT NULL UNIQUE,
-	user_id         TEXT NOT NULL,
-	created_at      INTEGER NOT NULL,
-	last_seen_at    INTEGER NOT NULL,
-	idle_expires_at INTEGER NOT NULL,
-	expires_at      INTEGER NOT NULL,
-	ip              TEXT NOT NULL,
-	user_agent      TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS sessions_user_id ON sessions (user_id);
-CREATE INDEX IF NOT EXISTS sessions_idle_expires_at ON sessions (idle_expires_at);
-`
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrations are the store's schema versions; a broken embed is a build
+// mistake that New reports and the tests catch.
+var migrations, migrationsErr = migrate.Load(migrationFiles, "migrations/*.sql")
+
+// versionTable records the versions applied, apart from those of any other
+// tables the database holds.
+const versionTable = "session_schema_migrations"
 
 // Store is a session.Store over a *sql.DB.
 type Store struct {
@@ -47,11 +44,15 @@ var (
 	_ session.Pinger = (*Store)(nil)
 )
 
-// New returns a Store over db, creating its table if it is missing. The
-// caller keeps db and closes it.
+// New returns a Store over db, creating or upgrading its tables. It refuses
+// a database that a newer program has upgraded (matching migrate.ErrTooNew).
+// The caller keeps db and closes it.
 func New(ctx context.Context, db *sql.DB) (*Store, error) {
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		return nil, fmt.Errorf("sqlitestore: create schema: %w", err)
+	if migrationsErr != nil {
+		return nil, fmt.Errorf("sqlitestore: %w", migrationsErr)
+	}
+	if _, err := migrate.SQLite(ctx, db, versionTable, migrations); err != nil {
+		return nil, fmt.Errorf("sqlitestore: %w", err)
 	}
 	return &Store{db: db}, nil
 }
@@ -60,23 +61,55 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 // so that Manager.Ping covers the database.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// Create implements session.Store.
-func (s *Store) Create(ctx context.Context, r session.Record) error {
-	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO sessions (hash, id, user_id, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Hash[:], r.ID, r.UserID, ms(r.CreatedAt), ms(r.LastSeenAt), ms(r.IdleExpiresAt), ms(r.ExpiresAt), r.IP, r.UserAgent)
-	if err != nil {
-		return fmt.Errorf("sqlitestore: create: %w", err)
+const columns = `hash, prev_hash, prev_valid_until, id, user_id, created_at, last_seen_at,
+	idle_expires_at, expires_at, ip, user_agent, last_ip, remember, authenticated_at, token_issued_at, data`
+
+// Create implements session.Store. With a limit, the eviction and the
+// insert run in one IMMEDIATE transaction: it holds the write lock from the
+// first read, so concurrent sign-ins of one user, in any process, count
+// each other's sessions.
+func (s *Store) Create(ctx context.Context, r session.Record, limit int) ([]session.Session, error) {
+	insert := func(q querier) error {
+		_, err := q.ExecContext(ctx, `INSERT INTO sessions (`+columns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			hashArg(r.Hash), hashArg(r.PrevHash), ms(r.PrevValidUntil), r.ID, r.UserID, ms(r.CreatedAt),
+			ms(r.LastSeenAt), ms(r.IdleExpiresAt), ms(r.ExpiresAt), r.IP, r.UserAgent, r.LastIP,
+			r.Remember, ms(r.AuthenticatedAt), ms(r.TokenIssuedAt), r.Data)
+		return err
 	}
-	return nil
+	if limit <= 0 {
+		if err := insert(s.db); err != nil {
+			return nil, fmt.Errorf("sqlitestore: create: %w", err)
+		}
+		return nil, nil
+	}
+	var evicted []session.Session
+	err := s.immediate(ctx, func(c *sql.Conn) error {
+		// The user's live sessions beyond limit-1, least recently used
+		// first, make room for r.
+		var err error
+		evicted, err = deleteReturning(ctx, c, `
+			DELETE FROM sessions WHERE id IN (
+				SELECT id FROM sessions WHERE user_id = ?1 AND idle_expires_at > ?2
+				ORDER BY last_seen_at, id
+				LIMIT max(0, (SELECT count(*) FROM sessions WHERE user_id = ?1 AND idle_expires_at > ?2) + 1 - ?3)
+			) RETURNING `+columns, r.UserID, ms(r.CreatedAt), limit)
+		if err != nil {
+			return err
+		}
+		return insert(c)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: create: %w", err)
+	}
+	return evicted, nil
 }
 
-const columns = `hash, id, user_id, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent`
-
-// Get implements session.Store.
+// Get implements session.Store: one read, by the current hash or the
+// previous one, each through its index.
 func (s *Store) Get(ctx context.Context, h session.Hash) (session.Record, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM sessions WHERE hash = ?`, h[:])
+	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM sessions WHERE hash = ?1
+		UNION ALL SELECT `+columns+` FROM sessions WHERE prev_hash = ?1 LIMIT 1`, h[:])
 	r, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return session.Record{}, session.ErrNotFound
@@ -88,56 +121,112 @@ func (s *Store) Get(ctx context.Context, h session.Hash) (session.Record, error)
 }
 
 // Touch implements session.Store.
-func (s *Store) Touch(ctx context.Context, h session.Hash, lastSeen, idleExpiresAt time.Time) error {
-	return s.execOne(ctx, "touch",
-		`UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE hash = ?`,
-		ms(lastSeen), ms(idleExpiresAt), h[:])
-}
-
-// Rotate implements session.Store. One UPDATE of the key is atomic: no
-// reader ever finds both hashes or neither.
-func (s *Store) Rotate(ctx context.Context, old, new session.Hash) error {
-	return s.execOne(ctx, "rotate", `UPDATE sessions SET hash = ? WHERE hash = ?`, new[:], old[:])
-}
-
-// Delete implements session.Store.
-func (s *Store) Delete(ctx context.Context, h session.Hash) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, h[:]); err != nil {
-		return fmt.Errorf("sqlitestore: delete: %w", err)
+func (s *Store) Touch(ctx context.Context, id string, lastSeen, idleExpiresAt time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE id = ?`,
+		ms(lastSeen), ms(idleExpiresAt), id)
+	if err == nil {
+		err = oneRow(res)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlitestore: touch: %w", err)
 	}
 	return nil
 }
 
-// DeleteByID implements session.Store.
-func (s *Store) DeleteByID(ctx context.Context, userID, id string) error {
-	return s.execOne(ctx, "delete by id", `DELETE FROM sessions WHERE id = ? AND user_id = ?`, id, userID)
+// Rotate implements session.Store. One UPDATE of the key is atomic: no
+// reader ever finds the old state half changed, and of two racing for the
+// same current hash only the first finds it.
+func (s *Store) Rotate(ctx context.Context, id string, cur session.Hash, rn session.Renewal) error {
+	res, err := s.db.ExecContext(ctx, `
+		UPDATE sessions SET hash = ?1, prev_hash = ?2, prev_valid_until = ?3, token_issued_at = ?4,
+			last_seen_at = ?5, idle_expires_at = ?6, last_ip = ?7,
+			authenticated_at = CASE WHEN ?8 = 0 THEN authenticated_at ELSE ?8 END
+		WHERE id = ?9 AND (?10 IS NULL OR hash = ?10)`,
+		rn.Hash[:], hashArg(rn.PrevHash), ms(rn.PrevValidUntil), ms(rn.IssuedAt),
+		ms(rn.LastSeenAt), ms(rn.IdleExpiresAt), rn.LastIP, ms(rn.AuthenticatedAt), id, hashArg(cur))
+	if err == nil {
+		if err = oneRow(res); errors.Is(err, session.ErrNotFound) {
+			err = s.conflictOrGone(ctx, id)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("sqlitestore: rotate: %w", err)
+	}
+	return nil
 }
 
-// ListByUser implements session.Store.
-func (s *Store) ListByUser(ctx context.Context, userID string) ([]session.Session, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM sessions WHERE user_id = ?`, userID)
+// conflictOrGone tells why a Rotate of id changed no row: the session is
+// gone (ErrNotFound), or its token was not the one named (ErrConflict).
+func (s *Store) conflictOrGone(ctx context.Context, id string) error {
+	var exists bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?)`, id).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return session.ErrConflict
+	}
+	return session.ErrNotFound
+}
+
+// Delete implements session.Store.
+func (s *Store) Delete(ctx context.Context, id, userID string) (session.Session, error) {
+	gone, err := deleteReturning(ctx, s.db,
+		`DELETE FROM sessions WHERE id = ?1 AND (?2 = '' OR user_id = ?2) RETURNING `+columns, id, userID)
+	if err != nil {
+		return session.Session{}, fmt.Errorf("sqlitestore: delete: %w", err)
+	}
+	if len(gone) == 0 {
+		return session.Session{}, session.ErrNotFound
+	}
+	return gone[0], nil
+}
+
+// DeleteByUser implements session.Store.
+func (s *Store) DeleteByUser(ctx context.Context, userID, exceptID string) ([]session.Session, error) {
+	gone, err := deleteReturning(ctx, s.db,
+		`DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING `+columns, userID, exceptID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: delete by user: %w", err)
+	}
+	return gone, nil
+}
+
+// List implements session.Store. Each shape of query is written out, so
+// that SQLite walks one index in the list's order, the live ones filtered
+// as it goes, and stops at the limit.
+func (s *Store) List(ctx context.Context, q session.Query) ([]session.Session, error) {
+	var where []string
+	var args []any
+	if q.UserID != "" {
+		where, args = append(where, `user_id = ?`), append(args, q.UserID)
+	}
+	where, args = append(where, `idle_expires_at > ?`), append(args, ms(q.Now))
+	if !q.After.IsZero() {
+		where, args = append(where, `(created_at, id) < (?, ?)`), append(args, ms(q.After.CreatedAt), q.After.ID)
+	}
+	limit := -1 // none
+	if q.Limit > 0 {
+		limit = q.Limit
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM sessions WHERE `+strings.Join(where, ` AND `)+`
+		ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: list: %w", err)
 	}
-	defer rows.Close()
-	var list []session.Session
-	for rows.Next() {
-		r, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlitestore: list: %w", err)
-		}
-		list = append(list, r.Session)
-	}
-	if err := rows.Err(); err != nil {
+	list, err := scanAll(rows)
+	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: list: %w", err)
 	}
 	return list, nil
 }
 
-// DeleteByUser implements session.Store.
-func (s *Store) DeleteByUser(ctx context.Context, userID, exceptID string) ([]session.Session, error) {
-	return s.deleteReturning(ctx, "delete by user",
-		`DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING `+columns, userID, exceptID)
+// Count implements session.Store: a range of the idle deadline's index.
+func (s *Store) Count(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE idle_expires_at > ?`, ms(now)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlitestore: count: %w", err)
+	}
+	return n, nil
 }
 
 // DeleteExpired implements session.Store. The idle deadline alone finds
@@ -145,71 +234,10 @@ func (s *Store) DeleteByUser(ctx context.Context, userID, exceptID string) ([]se
 // Store contract), and asking for it alone lets SQLite use its index
 // rather than scan the table.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) ([]session.Session, error) {
-	return s.deleteReturning(ctx, "delete expired",
+	gone, err := deleteReturning(ctx, s.db,
 		`DELETE FROM sessions WHERE idle_expires_at <= ? RETURNING `+columns, ms(now))
-}
-
-// deleteReturning runs a DELETE … RETURNING columns and returns the
-// sessions it removed: deleting and reading back in one statement reports
-// a session only if this call removed it.
-func (s *Store) deleteReturning(ctx context.Context, op, query string, args ...any) ([]session.Session, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlitestore: %s: %w", op, err)
-	}
-	defer rows.Close()
-	var gone []session.Session
-	for rows.Next() {
-		r, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlitestore: %s: %w", op, err)
-		}
-		gone = append(gone, r.Session)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlitestore: %s: %w", op, err)
+		return nil, fmt.Errorf("sqlitestore: delete expired: %w", err)
 	}
 	return gone, nil
 }
-
-// execOne runs a statement that must change exactly one row, and reports
-// session.ErrNotFound when it changed none.
-func (s *Store) execOne(ctx context.Context, op, query string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("sqlitestore: %s: %w", op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("sqlitestore: %s: %w", op, err)
-	}
-	if n == 0 {
-		return session.ErrNotFound
-	}
-	return nil
-}
-
-func scan(row interface{ Scan(...any) error }) (session.Record, error) {
-	var (
-		r                            session.Record
-		hash                         []byte
-		created, seen, idle, expires int64
-	)
-	err := row.Scan(&hash, &r.ID, &r.UserID, &created, &seen, &idle, &expires, &r.IP, &r.UserAgent)
-	if err != nil {
-		return session.Record{}, err
-	}
-	if len(hash) != len(r.Hash) {
-		return session.Record{}, fmt.Errorf("stored hash has %d bytes", len(hash))
-	}
-	copy(r.Hash[:], hash)
-	r.CreatedAt, r.LastSeenAt = fromMS(created), fromMS(seen)
-	r.IdleExpiresAt, r.ExpiresAt = fromMS(idle), fromMS(expires)
-	return r, nil
-}
-
-// Times are stored as Unix milliseconds: compact, indexable, and compared as
-// integers. Sub-millisecond precision is not worth keeping for sessions.
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }

@@ -1,13 +1,13 @@
-package sesame_test
+package clip_test
 
 import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/internal/clip"
 )
 
-func TestClip(t *testing.T) {
+func TestString(t *testing.T) {
 	for _, tt := range []struct {
 		in   string
 		n    int
@@ -23,9 +23,9 @@ func TestClip(t *testing.T) {
 		{"", 3, ""},
 		{"abc", 0, ""},
 	} {
-		got := sesame.Clip(tt.in, tt.n)
+		got := clip.String(tt.in, tt.n)
 		if got != tt.want || len(got) > max(tt.n, len(tt.want)) || !utf8.ValidString(got) {
-			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+			t.Errorf("String(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
 	}
 }
