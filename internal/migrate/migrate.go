@@ -1,6 +1,6 @@
 // Package migrate reads embedded, numbered SQL migrations and applies them
-// to SQLite databases; the PostgreSQL stores apply the same kind of files
-// under an advisory lock of their own. Every store that owns tables (the app
+// to SQLite databases; package pgmigrate applies the same kind of files to
+// PostgreSQL, under an advisory lock. Every store that owns tables (the app
 // data, each session store) keeps its own list and its own version table, so
 // that each is upgraded by the program that knows it.
 package migrate
