@@ -20,6 +20,7 @@ import (
 // TestConformance runs the suite with a schema of its own per case, on the
 // server that SESAME_TEST_POSTGRES names.
 func TestConformance(t *testing.T) {
+	testenv.Lookup(t, testenv.PostgresVar) // skip once, not in every case
 	storetest.Run(t, func(t *testing.T) session.Store {
 		return newStore(t, newPool(t, testenv.Postgres(t)))
 	})
@@ -35,7 +36,7 @@ func newPool(t *testing.T, url string) *pgxpool.Pool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.MaxConns = 4
+	cfg.MaxConns = 3
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ func TestMain(m *testing.M) {
 // TestConformance runs the suite with a key prefix of its own per case,
 // on the server that SESAME_TEST_REDIS names.
 func TestConformance(t *testing.T) {
+	testenv.Lookup(t, testenv.RedisVar) // skip once, not in every case
 	storetest.Run(t, func(t *testing.T) session.Store {
 		s, _, _ := newStore(t)
 		return s
