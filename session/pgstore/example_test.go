@@ -14,8 +14,9 @@ import (
 
 // A program opens one pool for the database and may share it with its own
 // data. The sessions' tables go to the first schema of the search_path,
-// here one of their own. PostgreSQL keeps dead sessions until they are
-// deleted, so the program also runs Cleanup for as long as it serves.
+// here one of their own, created beforehand (CREATE SCHEMA sesame).
+// PostgreSQL keeps dead sessions until they are deleted, so the program
+// also runs Cleanup for as long as it serves.
 func ExampleNew() {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()

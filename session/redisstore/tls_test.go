@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -61,9 +62,16 @@ func TestTLS(t *testing.T) {
 	}
 
 	// The system's roots do not include the test CA.
-	untrusting := newClient(t, url+"?max_retries=-1")
-	if err := untrusting.Ping(t.Context()).Err(); err == nil {
-		t.Error("a client that does not trust the server's CA connected")
+	opts, err = redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.MaxRetries, opts.DialerRetries = -1, 1
+	untrusting := redis.NewClient(opts)
+	defer untrusting.Close()
+	var unverified *tls.CertificateVerificationError
+	if err := untrusting.Ping(t.Context()).Err(); !errors.As(err, &unverified) {
+		t.Errorf("a client that does not trust the server's CA: %v, want a certificate verification error", err)
 	}
 	plain := newClient(t, fmt.Sprintf("redis://127.0.0.1:%d/0?max_retries=-1&read_timeout=1s", srv.port))
 	if err := plain.Ping(t.Context()).Err(); err == nil {
