@@ -228,3 +228,35 @@ func TestPrefixes(t *testing.T) {
 		t.Errorf("Get under its own prefix: %v", err)
 	}
 }
+
+// TestDeadlineMoves: Touch and Rotate move a session's place in the idle
+// set, which Count and DeleteExpired read, and not only its hash: a sweep
+// must not end a session that was used since. (The conformance suite
+// checks the hash only.)
+func TestDeadlineMoves(t *testing.T) {
+	s, _, _ := newStore(t)
+	r := record("u")
+	create(t, s, r)
+	alive := func(at time.Time, want int) {
+		t.Helper()
+		if n, err := s.Count(t.Context(), at); err != nil || n != want {
+			t.Errorf("Count(%v) = %d, %v; want %d", at, n, err, want)
+		}
+		gone, err := s.DeleteExpired(t.Context(), at)
+		if err != nil || len(gone) != 1-want {
+			t.Errorf("DeleteExpired(%v) = %d sessions, %v; want %d", at, len(gone), err, 1-want)
+		}
+	}
+	touched := r.IdleExpiresAt.Add(time.Hour)
+	if err := s.Touch(t.Context(), r.ID, r.LastSeenAt, touched); err != nil {
+		t.Fatal(err)
+	}
+	alive(touched.Add(-time.Minute), 1)
+	rn := session.Renewal{Hash: record("").Hash, IssuedAt: r.LastSeenAt, LastSeenAt: r.LastSeenAt,
+		IdleExpiresAt: touched.Add(time.Hour)}
+	if err := s.Rotate(t.Context(), r.ID, r.Hash, rn); err != nil {
+		t.Fatal(err)
+	}
+	alive(rn.IdleExpiresAt.Add(-time.Minute), 1)
+	alive(rn.IdleExpiresAt, 0)
+}
