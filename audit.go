@@ -5,13 +5,29 @@ import "time"
 // Action names what an audit event records.
 type Action string
 
+// Actions lists every action, for filters that offer them.
+var Actions = []Action{
+	ActionLogin, ActionLogout, ActionReauth, ActionSessionRevoke, ActionSessionExpire, ActionSessionEvicted,
+	ActionTokenReuse, ActionPasswordChange, ActionUserCreate, ActionUserRoles, ActionUserPassword,
+	ActionUserDisable, ActionUserEnable, ActionCartAdd, ActionCartUpdate, ActionCartRemove, ActionCheckout,
+	ActionTask, ActionAccessDenied,
+}
+
 // The actions of the audit trail.
 const (
 	ActionLogin          Action = "login"
 	ActionLogout         Action = "logout"
+	ActionReauth         Action = "reauth"
 	ActionSessionRevoke  Action = "session.revoke"
 	ActionSessionExpire  Action = "session.expire"
+	ActionSessionEvicted Action = "session.evicted"
+	ActionTokenReuse     Action = "session.token_reuse"
 	ActionPasswordChange Action = "password.change"
+	ActionUserCreate     Action = "user.create"
+	ActionUserRoles      Action = "user.roles"
+	ActionUserPassword   Action = "user.password"
+	ActionUserDisable    Action = "user.disable"
+	ActionUserEnable     Action = "user.enable"
 	ActionCartAdd        Action = "cart.add"
 	ActionCartUpdate     Action = "cart.update"
 	ActionCartRemove     Action = "cart.remove"
@@ -32,14 +48,19 @@ const (
 
 // Event is one entry of the audit trail.
 type Event struct {
-	ID        int64
-	Time      time.Time
-	UserID    int64  // 0 when no known user was involved
-	Username  string // as known or as typed at login
-	Action    Action
-	Outcome   Outcome
-	SessionID string // public session id, never the token
-	IP        string
-	UserAgent string
-	Detail    string // what was refused, which product, which order
+	ID       int64
+	Time     time.Time
+	UserID   int64  // who acted: 0 when no known user (a visitor, an operator)
+	Username string // as known, as typed at login, or the operator ("cli")
+	// TargetID and TargetName name the user an action was done to when it
+	// is not the actor: an admin's or an operator's change of their roles,
+	// say. A user's own trail holds the events they are the target of too.
+	TargetID   int64
+	TargetName string
+	Action     Action
+	Outcome    Outcome
+	SessionID  string // public session id, never the token
+	IP         string
+	UserAgent  string
+	Detail     string // what was refused, which product, which order
 }

@@ -27,6 +27,11 @@ var (
 	ErrBadCredentials = fmt.Errorf("%w: invalid username or password", ErrUnauthenticated)
 	// ErrEmptyCart refuses a checkout of an empty cart.
 	ErrEmptyCart = fmt.Errorf("%w: the cart is empty", ErrConflict)
+
+	// ErrReauthenticationRequired refuses a sensitive change to a session
+	// whose user has not entered their password recently enough. It
+	// matches ErrForbidden.
+	ErrReauthenticationRequired = fmt.Errorf("%w: enter your password again first", ErrForbidden)
 )
 
 // InvalidError reports input that was refused, with one reason per field. Its

@@ -17,13 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sesamehq/sesame/audit"
 	"github.com/sesamehq/sesame/auth"
-	"github.com/sesamehq/sesame/session"
-	"github.com/sesamehq/sesame/session/memstore"
-	"github.com/sesamehq/sesame/session/sqlitestore"
-	"github.com/sesamehq/sesame/shop"
-	"github.com/sesamehq/sesame/sqlite"
 	"github.com/sesamehq/sesame/web"
 )
 
@@ -70,21 +64,23 @@ type Server struct {
 	// once Run is told to stop; zero means 10 seconds.
 	ShutdownGrace time.Duration
 
-	db       *sqlite.DB
-	closers  []func() error
-	auth     *auth.Service
+	stores   *Stores
+	services *Services
 	handler  *web.Handler
 	listener net.Listener
 	http     *http.Server
 }
 
-// Open opens the stores, seeds the demo data when asked, builds the front
-// end and starts listening; Run then serves. On error, whatever was opened
-// is closed again.
+// Open binds the listener, opens the stores, seeds the demo data when
+// asked, and builds the services and the front end; Run then serves. The
+// listener comes first, so that a start that cannot listen (the port is
+// taken, the address is wrong) has written nothing: no new database, no
+// admin password printed for a server that never ran. On error, whatever
+// was opened is closed again.
 func (s *Server) Open(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
-			s.Close()
+			err = errors.Join(err, s.Close())
 		}
 	}()
 	if s.Logger == nil {
@@ -96,90 +92,93 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if s.Params == (auth.Params{}) {
 		s.Params = auth.DefaultParams
 	}
-	dbPath, err := s.openData(ctx)
-	if err != nil {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	// Decided before the stores are opened, which creates a new file.
+	seed := s.seeding()
+	if err := s.refuseNewDemoOnNetwork(seed); err != nil {
 		return err
 	}
-	if err := s.build(ctx, dbPath); err != nil {
-		return err
-	}
-	return s.listen()
-}
-
-// openData opens the app database (seeding the demo data when asked) and
-// returns its path, refusing a start on the network while a demo account
-// has its public password (CONTRACT §1).
-func (s *Server) openData(ctx context.Context) (string, error) {
-	c := s.Config
-	dbPath, err := sqlitePath(c.DB)
-	if err != nil {
-		return "", err
-	}
-	_, statErr := os.Stat(dbPath)
-	newFile := errors.Is(statErr, os.ErrNotExist)
-	seed := (c.Demo == nil && newFile) || (c.Demo != nil && *c.Demo)
-	guarded := !loopback(c.Addr) && !c.AllowDemoOnNetwork
-	if seed && newFile && guarded {
-		// Refuse before the file exists: seeding it first would print the
-		// admin password for a start that then fails, and never again.
-		return "", fmt.Errorf("refusing to listen on %s: the new demo accounts would have their demo password "+
-			"(start on a loopback address, pass --demo=false, or --allow-demo-on-network)", c.Addr)
-	}
-	if s.db, err = sqlite.Open(ctx, dbPath); err != nil {
-		return "", err
-	}
-	s.closers = append(s.closers, s.db.Close)
-
-	if seed {
-		if err := s.seedDemo(ctx); err != nil {
-			return "", err
-		}
-	}
-	if guarded {
-		if name, err := s.demoPasswordInUse(ctx); err != nil {
-			return "", err
-		} else if name != "" {
-			return "", fmt.Errorf("refusing to listen on %s: the demo account %q still has its demo password "+
-				"(change it, or pass --allow-demo-on-network)", c.Addr, name)
-		}
-	}
-	return dbPath, nil
-}
-
-// build opens the session store and wires the services and the front end.
-func (s *Server) build(ctx context.Context, dbPath string) error {
-	store, err := s.openSessionStore(ctx, dbPath)
-	if err != nil {
-		return err
-	}
-	log := audit.New(s.db, s.Logger)
-	authSvc, err := auth.New(s.db, log, s.Params)
-	if err != nil {
-		return err
-	}
-	s.auth = authSvc
-	shopSvc := shop.New(s.db, authSvc, log)
-	if s.Now != nil {
-		log.Now, authSvc.Now, shopSvc.Now = s.Now, s.Now, s.Now
-	}
-	s.handler, err = web.New(web.Config{
-		Auth:         authSvc,
-		Shop:         shopSvc,
-		Audit:        log,
-		SessionStore: store,
-		Session:      session.Config{IdleTimeout: s.Config.IdleTimeout, Lifetime: s.Config.Lifetime, Now: s.Now},
-		Ready:        s.ready,
-		Logger:       s.Logger,
-	})
-	return err
-}
-
-// listen opens the listener and configures the HTTP server.
-func (s *Server) listen() error {
-	var err error
 	if s.listener, err = net.Listen("tcp", s.Config.Addr); err != nil {
 		return err
 	}
+	if err := s.openData(ctx, seed); err != nil {
+		return err
+	}
+	s.services, err = newServices(s.stores, wiring{cfg: s.Config, params: s.Params, logger: s.Logger, now: s.Now})
+	if err != nil {
+		return err
+	}
+	s.handler, err = web.New(web.Config{
+		Accounts: s.services.Accounts,
+		Auth:     s.services.Auth,
+		Shop:     s.services.Shop,
+		Audit:    s.services.Audit,
+		Sessions: s.services.Sessions,
+		Ready:    s.ready,
+		Logger:   s.Logger,
+		Now:      s.Now,
+	})
+	if err != nil {
+		return err
+	}
+	s.serveHTTP()
+	return nil
+}
+
+// seeding reports whether this start seeds the demo data: when asked, or by
+// default into a SQLite file that does not exist yet (CONTRACT §1).
+func (s *Server) seeding() bool {
+	if s.Config.Demo != nil {
+		return *s.Config.Demo
+	}
+	return newSQLiteFile(s.Config.DB)
+}
+
+// guarded reports whether the server must refuse to serve a demo account
+// with its public password: when it listens beyond loopback, unless told
+// otherwise.
+func (s *Server) guarded() bool { return !loopback(s.Config.Addr) && !s.Config.AllowDemoOnNetwork }
+
+// refuseNewDemoOnNetwork refuses, before anything exists, a start that
+// would seed new demo accounts only to be refused for them (CONTRACT §1):
+// seeding first would print the admin password for a start that then
+// fails, and never again.
+func (s *Server) refuseNewDemoOnNetwork(seed bool) error {
+	if s.guarded() && seed && newSQLiteFile(s.Config.DB) {
+		return fmt.Errorf("refusing to listen on %s: the new demo accounts would have their demo password "+
+			"(start on a loopback address, pass --demo=false, or --allow-demo-on-network)", s.Config.Addr)
+	}
+	return nil
+}
+
+// openData opens the stores (seeding the demo data when seed is set),
+// refusing a start on the network while a demo account has its public
+// password (CONTRACT §1).
+func (s *Server) openData(ctx context.Context, seed bool) error {
+	var err error
+	if s.stores, err = OpenStores(ctx, s.Config); err != nil {
+		return err
+	}
+	if seed {
+		if err := s.seedDemo(ctx); err != nil {
+			return err
+		}
+	}
+	if s.guarded() {
+		if name, err := s.demoPasswordInUse(ctx); err != nil {
+			return err
+		} else if name != "" {
+			return fmt.Errorf("refusing to listen on %s: the demo account %q still has its demo password "+
+				"(change it, or pass --allow-demo-on-network)", s.Config.Addr, name)
+		}
+	}
+	return nil
+}
+
+// serveHTTP configures the HTTP server over the front end.
+func (s *Server) serveHTTP() {
 	var handler http.Handler = s.handler
 	if loopback(s.Config.Addr) {
 		handler = web.SecurityHeaders(loopbackNamesOnly(handler, s.Logger))
@@ -193,44 +192,25 @@ func (s *Server) listen() error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
-	return nil
-}
-
-// openSessionStore opens the session store that --sessions names. Sessions
-// share the app database's handle when they live in the same file, so that
-// one process has one pool of writers for it.
-func (s *Server) openSessionStore(ctx context.Context, dbPath string) (session.Store, error) {
-	switch s.Config.Sessions {
-	case "memory":
-		return memstore.New(), nil
-	case "", s.Config.DB:
-		return sqlitestore.New(ctx, s.db.SQL())
-	}
-	path, err := sqlitePath(s.Config.Sessions)
-	if err != nil {
-		return nil, err
-	}
-	db, err := sqlite.OpenSQL(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, db.Close)
-	return sqlitestore.New(ctx, db)
 }
 
 // ready reports whether the stores answer, for /readyz.
 func (s *Server) ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	if err := s.db.Ping(ctx); err != nil {
+	if err := s.stores.Data.Ping(ctx); err != nil {
 		return err
 	}
-	return s.handler.Sessions().Ping(ctx)
+	return s.services.Sessions.Ping(ctx)
 }
 
 // Addr returns the address the server listens on, with the real port when
 // the configuration asked for port 0.
 func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Services returns the services of the server, for tests and tools that
+// act on its stores as it does.
+func (s *Server) Services() *Services { return s.services }
 
 // Handler returns the HTTP handler, for tests that call it directly.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -265,7 +245,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.http.Shutdown(shutdown); err != nil {
 		// The grace is over: cut what still runs, rather than leave it
 		// running against the stores that Close is about to close.
-		s.http.Close()
+		_ = s.http.Close() // only the listeners' errors come back, and Shutdown closed them
 		s.Logger.Warn("requests still running after the shutdown grace were cut", "grace", grace)
 		return nil
 	}
@@ -275,8 +255,8 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the listener and the stores, the last opened first. Call it
-// after Run has returned, or instead of Run.
+// Close closes the listener and the stores. Call it after Run has
+// returned, or instead of Run.
 func (s *Server) Close() error {
 	var errs []error
 	// Run's shutdown has closed the listener already; a Server that was
@@ -286,9 +266,8 @@ func (s *Server) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	for i := len(s.closers) - 1; i >= 0; i-- {
-		errs = append(errs, s.closers[i]())
+	if s.stores != nil {
+		errs = append(errs, s.stores.Close()) // a second Close closes nothing
 	}
-	s.closers = nil
 	return errors.Join(errs...)
 }

@@ -8,6 +8,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/audit"
+	"github.com/sesamehq/sesame/session"
 )
 
 // TestSweep: the periodic sweep removes dead sessions, auditing each expiry,
@@ -29,7 +33,7 @@ func TestSweep(t *testing.T) {
 	}
 	sessions := func(user string) int {
 		t.Helper()
-		list, err := s.handler.Sessions().List(ctx, user)
+		list, _, err := s.services.Sessions.List(ctx, session.ListOptions{UserID: user})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +41,7 @@ func TestSweep(t *testing.T) {
 	}
 	failures := func() int {
 		t.Helper()
-		f, err := s.db.LoginFailures(ctx, "unauthorized_user", "192.0.2.1", time.Time{})
+		f, err := s.stores.Data.LoginFailures(ctx, "unauthorized_user", "192.0.2.1", time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,9 +76,44 @@ func TestSweepOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.sweep(context.Background())
-	for _, want := range []string{"session cleanup failed", "login throttle cleanup failed"} {
+	for _, want := range []string{"session cleanup failed", "login throttle cleanup failed", "audit retention cleanup failed"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("the log does not say %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+// TestSweepAuditRetention: the sweep removes the events older than
+// --audit-retention and keeps the newer ones; 0 keeps them all.
+func TestSweepAuditRetention(t *testing.T) {
+	for _, retention := range []time.Duration{48 * time.Hour, 0} {
+		var mu sync.Mutex
+		now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+		cfg := testConfig(tempDB(t))
+		cfg.AuditRetention = retention
+		s, _ := openServer(t, cfg, func(s *Server) { s.Now = clock })
+		ctx := context.Background()
+		events := func() int {
+			t.Helper()
+			list, _, err := s.services.Audit.Search(ctx, audit.Query{Action: sesame.ActionLogin}, sesame.Paging{Limit: sesame.MaxLimit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(list)
+		}
+		handlerLogin(t, s, "authorized_user", "wrong guess") // an old event
+		advance(47 * time.Hour)
+		handlerLogin(t, s, "authorized_user", "wrong again") // a new one
+		advance(2 * time.Hour)                               // the first is 49h old, the second 2h
+		s.sweep(ctx)
+		want := 1
+		if retention == 0 {
+			want = 2
+		}
+		if got := events(); got != want {
+			t.Errorf("retention %v: %d login events left after the sweep, want %d", retention, got, want)
 		}
 	}
 }

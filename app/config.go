@@ -19,6 +19,12 @@ type Config struct {
 	Sessions           string        // session store: "sqlite:PATH", "memory", or "" for the same store as DB
 	IdleTimeout        time.Duration // a session unused this long is dead
 	Lifetime           time.Duration // a session this old is dead, however active
+	RenewInterval      time.Duration // a token this old is renewed; 0: never during a session
+	RenewGrace         time.Duration // a renewed token still works this long
+	MaxSessions        int           // live sessions per user; 0: no limit
+	RememberLifetime   time.Duration // lifetime of a remembered session
+	RememberIdle       time.Duration // idle timeout of a remembered session
+	AuditRetention     time.Duration // audit events older than this are removed; 0: kept for ever
 	Demo               *bool         // seed demo data into an empty database; nil: only into a new SQLite file
 	AllowDemoOnNetwork bool          // listen beyond loopback though a demo password still works
 }
@@ -26,10 +32,15 @@ type Config struct {
 // DefaultConfig returns the configuration of a plain `sesame serve`.
 func DefaultConfig() Config {
 	return Config{
-		Addr:        "127.0.0.1:5000",
-		DB:          "sqlite:sesame.db",
-		IdleTimeout: 30 * time.Minute,
-		Lifetime:    12 * time.Hour,
+		Addr:             "127.0.0.1:5000",
+		DB:               "sqlite:sesame.db",
+		IdleTimeout:      30 * time.Minute,
+		Lifetime:         12 * time.Hour,
+		RenewInterval:    15 * time.Minute,
+		RenewGrace:       time.Minute,
+		RememberLifetime: 30 * 24 * time.Hour,
+		RememberIdle:     7 * 24 * time.Hour,
+		AuditRetention:   90 * 24 * time.Hour,
 	}
 }
 
@@ -38,79 +49,65 @@ func DefaultConfig() Config {
 // dashes as underscores) as getenv reports it.
 func ParseServeFlags(args []string, getenv func(string) string, output io.Writer) (Config, error) {
 	c := DefaultConfig()
-	fs := flag.NewFlagSet("sesame serve", flag.ContinueOnError)
-	fs.SetOutput(output)
-	fs.StringVar(&c.Addr, "addr", c.Addr, "listen `address`")
-	fs.StringVar(&c.DB, "db", c.DB, "app data: sqlite:`PATH`")
-	fs.StringVar(&c.Sessions, "sessions", c.Sessions, "session `store`: sqlite:PATH or memory (default: the same store as --db)")
-	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "a session unused this long is dead")
-	fs.DurationVar(&c.Lifetime, "lifetime", c.Lifetime, "absolute session lifetime, however active")
-	fs.Var(optionalBool{&c.Demo}, "demo", "seed the demo users and products into an empty database (default: true for a new SQLite file)")
-	fs.BoolVar(&c.AllowDemoOnNetwork, "allow-demo-on-network", false, "listen beyond loopback even while a demo account has its demo password")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: sesame [serve] [flags]\n\nEach flag can also be set with SESAME_<NAME>, e.g. SESAME_IDLE_TIMEOUT=10m.\n\nFlags:\n")
-		fs.PrintDefaults()
+	fs := newFlagSet("sesame serve", "[flags]", serveHelp, output)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage(fs)) }
+	serveFlags(fs, &c)
+	rest, err := parseFlags(fs, args, getenv)
+	if err != nil {
+		return Config{}, err
 	}
-	if err := fs.Parse(args); err != nil {
-		return Config{}, usageError{err} // the flag package has told the user
-	}
-	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := "SESAME_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(name); v != "" && !given[f.Name] && envErr == nil {
-			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("invalid value %q for %s: %w", v, name, err)
-			}
-		}
-	})
-	if envErr != nil {
-		return Config{}, envErr
+	if len(rest) > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", rest[0])
 	}
 	return c, c.validate()
 }
 
-// usageError is a mistake on the command line that has been reported.
-type usageError struct{ error }
+const serveHelp = "Serve the shop over HTTP, by default on http://127.0.0.1:5000/ with the SQLite file ./sesame.db."
 
-func (e usageError) Unwrap() error { return e.error }
+// serveFlags adds the flags of sesame serve to fs, writing into c.
+func serveFlags(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen `address`")
+	storeFlags(fs, c)
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "a session unused this long is dead")
+	fs.DurationVar(&c.Lifetime, "lifetime", c.Lifetime, "absolute session lifetime, however active")
+	fs.DurationVar(&c.RenewInterval, "renew-interval", c.RenewInterval, "a session's token this old is replaced by a new one (0: only at sign-in)")
+	fs.DurationVar(&c.RenewGrace, "renew-grace", c.RenewGrace, "a replaced token still works this long; later it is taken as stolen and ends the session")
+	fs.IntVar(&c.MaxSessions, "max-sessions", c.MaxSessions, "live sessions per user; a sign-in past it ends the least recently used (0: no limit)")
+	fs.DurationVar(&c.RememberLifetime, "remember-lifetime", c.RememberLifetime, "lifetime of a remembered (\"keep me signed in\") session")
+	fs.DurationVar(&c.RememberIdle, "remember-idle-timeout", c.RememberIdle, "idle timeout of a remembered session")
+	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "audit events older than this are removed by the periodic sweep (0: keep every event)")
+	fs.Var(optionalBool{&c.Demo}, "demo", "seed the demo users and products into an empty database (default: true for a new SQLite file)")
+	fs.BoolVar(&c.AllowDemoOnNetwork, "allow-demo-on-network", false, "listen beyond loopback even while a demo account has its demo password")
+}
 
 func (c Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr %q: %w", c.Addr, err)
 	}
-	if _, err := sqlitePath(c.DB); err != nil {
-		return fmt.Errorf("--db: %w", err)
+	if err := checkStoreURL("--db", c.DB, dataKinds, "sqlite:PATH"); err != nil {
+		return err
 	}
-	if c.Sessions != "" && c.Sessions != "memory" {
-		if _, err := sqlitePath(c.Sessions); err != nil {
-			return fmt.Errorf("--sessions: %w", err)
+	if c.Sessions != "" {
+		if err := checkStoreURL("--sessions", c.Sessions, sessionKinds, "sqlite:PATH or memory"); err != nil {
+			return err
 		}
 	}
-	if c.IdleTimeout <= 0 || c.Lifetime <= 0 {
-		return errors.New("--idle-timeout and --lifetime must be positive")
+	if c.IdleTimeout <= 0 || c.Lifetime <= 0 || c.RememberIdle <= 0 || c.RememberLifetime <= 0 {
+		return errors.New("--idle-timeout, --lifetime, --remember-idle-timeout and --remember-lifetime must be positive")
+	}
+	if c.IdleTimeout > c.Lifetime {
+		return fmt.Errorf("--idle-timeout %v is longer than --lifetime %v: a session would never idle out", c.IdleTimeout, c.Lifetime)
+	}
+	if c.RememberIdle > c.RememberLifetime {
+		return fmt.Errorf("--remember-idle-timeout %v is longer than --remember-lifetime %v", c.RememberIdle, c.RememberLifetime)
+	}
+	if c.RenewInterval < 0 || c.RenewGrace < 0 || c.MaxSessions < 0 || c.AuditRetention < 0 {
+		return errors.New("--renew-interval, --renew-grace, --max-sessions and --audit-retention must not be negative")
+	}
+	if c.RenewInterval > 0 && c.RenewGrace >= c.RenewInterval {
+		return fmt.Errorf("--renew-grace %v must be shorter than --renew-interval %v", c.RenewGrace, c.RenewInterval)
 	}
 	return nil
-}
-
-// sqlitePath returns the file of a "sqlite:PATH" store.
-func sqlitePath(store string) (string, error) {
-	path, ok := strings.CutPrefix(store, "sqlite:")
-	switch {
-	case !ok && strings.HasPrefix(store, "postgres"):
-		return "", fmt.Errorf("%q: PostgreSQL is not supported by this version", store)
-	case !ok && strings.HasPrefix(store, "redis"):
-		return "", fmt.Errorf("%q: Redis is not supported by this version", store)
-	case !ok:
-		return "", fmt.Errorf("%q: want sqlite:PATH", store)
-	case path == "":
-		return "", fmt.Errorf("%q: the path is empty", store)
-	}
-	return path, nil
 }
 
 // loopback reports whether addr listens on the loopback interface only.

@@ -30,14 +30,27 @@ func TestParseServeFlags(t *testing.T) {
 		env  map[string]string
 		want Config
 	}{
-		{"defaults (CONTRACT §1)", nil, nil, Config{
-			Addr:        "127.0.0.1:5000",
-			DB:          "sqlite:sesame.db",
-			Sessions:    "", // the same store as --db
-			IdleTimeout: 30 * time.Minute,
-			Lifetime:    12 * time.Hour,
-			Demo:        nil, // true for a new SQLite file, else false
+		{"defaults (CONTRACT §1, §6)", nil, nil, Config{
+			Addr:             "127.0.0.1:5000",
+			DB:               "sqlite:sesame.db",
+			Sessions:         "", // the same store as --db
+			IdleTimeout:      30 * time.Minute,
+			Lifetime:         12 * time.Hour,
+			RenewInterval:    15 * time.Minute,
+			RenewGrace:       time.Minute,
+			MaxSessions:      0, // no limit
+			RememberLifetime: 720 * time.Hour,
+			RememberIdle:     168 * time.Hour,
+			AuditRetention:   2160 * time.Hour,
+			Demo:             nil, // true for a new SQLite file, else false
 		}},
+		{"--audit-retention 0", []string{"--audit-retention", "0"}, nil, with(func(c *Config) { c.AuditRetention = 0 })},
+		{"--renew-interval 0", []string{"--renew-interval", "0"}, nil, with(func(c *Config) { c.RenewInterval = 0 })},
+		{"--renew-grace", []string{"--renew-grace", "30s"}, nil, with(func(c *Config) { c.RenewGrace = 30 * time.Second })},
+		{"--max-sessions", []string{"--max-sessions", "3"}, nil, with(func(c *Config) { c.MaxSessions = 3 })},
+		{"--remember-lifetime", []string{"--remember-lifetime", "200h"}, nil, with(func(c *Config) { c.RememberLifetime = 200 * time.Hour })},
+		{"--remember-idle-timeout", []string{"--remember-idle-timeout", "24h"}, nil, with(func(c *Config) { c.RememberIdle = 24 * time.Hour })},
+		{"SESAME_MAX_SESSIONS", nil, map[string]string{"SESAME_MAX_SESSIONS": "5"}, with(func(c *Config) { c.MaxSessions = 5 })},
 		{"--addr", []string{"--addr", "0.0.0.0:8080"}, nil, with(func(c *Config) { c.Addr = "0.0.0.0:8080" })},
 		{"-addr=", []string{"-addr=:0"}, nil, with(func(c *Config) { c.Addr = ":0" })},
 		{"--db", []string{"--db", "sqlite:/var/lib/sesame/app.db"}, nil, with(func(c *Config) { c.DB = "sqlite:/var/lib/sesame/app.db" })},
@@ -51,10 +64,10 @@ func TestParseServeFlags(t *testing.T) {
 		{"every flag at once", []string{
 			"--addr", "[::1]:9000", "--db", "sqlite:a.db", "--sessions", "sqlite:b.db", "--idle-timeout", "5m",
 			"--lifetime", "2h", "--demo=true", "--allow-demo-on-network",
-		}, nil, Config{
-			Addr: "[::1]:9000", DB: "sqlite:a.db", Sessions: "sqlite:b.db", IdleTimeout: 5 * time.Minute,
-			Lifetime: 2 * time.Hour, Demo: ptr(true), AllowDemoOnNetwork: true,
-		}},
+		}, nil, with(func(c *Config) {
+			c.Addr, c.DB, c.Sessions, c.IdleTimeout = "[::1]:9000", "sqlite:a.db", "sqlite:b.db", 5*time.Minute
+			c.Lifetime, c.Demo, c.AllowDemoOnNetwork = 2*time.Hour, ptr(true), true
+		})},
 
 		{"SESAME_ADDR", nil, map[string]string{"SESAME_ADDR": "127.0.0.1:7000"}, with(func(c *Config) { c.Addr = "127.0.0.1:7000" })},
 		{"SESAME_DB", nil, map[string]string{"SESAME_DB": "sqlite:env.db"}, with(func(c *Config) { c.DB = "sqlite:env.db" })},
@@ -124,6 +137,12 @@ func TestParseServeFlagsErrors(t *testing.T) {
 		{"negative SESAME_LIFETIME", nil, map[string]string{"SESAME_LIFETIME": "-5m"}, []string{"--lifetime", "positive"}},
 		{"SESAME_DB postgres", nil, map[string]string{"SESAME_DB": "postgres://db/sesame"}, []string{"PostgreSQL", "not supported"}},
 		{"SESAME_ADDR without port", nil, map[string]string{"SESAME_ADDR": "0.0.0.0"}, []string{"--addr", "missing port"}},
+		{"idle timeout past the lifetime", []string{"--idle-timeout", "13h"}, nil, []string{"--idle-timeout", "--lifetime", "longer"}},
+		{"remembered idle past the remembered lifetime", []string{"--remember-idle-timeout", "800h"}, nil, []string{"--remember-idle-timeout", "longer"}},
+		{"negative renewal", []string{"--renew-interval", "-1m"}, nil, []string{"--renew-interval", "negative"}},
+		{"negative session limit", []string{"--max-sessions", "-1"}, nil, []string{"--max-sessions", "negative"}},
+		{"grace as long as the interval", []string{"--renew-interval", "1m", "--renew-grace", "1m"}, nil, []string{"--renew-grace", "shorter"}},
+		{"sessions bogus", []string{"--sessions", "bogus"}, nil, []string{"--sessions", "sqlite:PATH or memory"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/sesamehq/sesame"
-	"github.com/sesamehq/sesame/sqlite"
 )
 
 // The demo accounts of CONTRACT §2. Their password is deliberately weak and
@@ -39,22 +38,22 @@ func demoProducts() []sesame.Product {
 // seedDemo fills an empty database with the demo users and products and
 // prints the admin's random password, once: it is stored only as a hash.
 func (s *Server) seedDemo(ctx context.Context) error {
-	var users []sqlite.NewUser
+	var users []sesame.NewUser
 	for _, a := range demoAccounts {
 		hash, err := s.Params.Hash(demoPassword)
 		if err != nil {
 			return err
 		}
-		users = append(users, sqlite.NewUser{Username: a.username, PasswordHash: hash, Roles: a.roles})
+		users = append(users, sesame.NewUser{Username: a.username, PasswordHash: hash, Roles: a.roles})
 	}
 	adminPassword := rand.Text()
 	hash, err := s.Params.Hash(adminPassword)
 	if err != nil {
 		return err
 	}
-	users = append(users, sqlite.NewUser{Username: "admin", PasswordHash: hash, Roles: []string{"admin"}})
+	users = append(users, sesame.NewUser{Username: "admin", PasswordHash: hash, Roles: []string{"admin"}})
 
-	seeded, err := s.db.Seed(ctx, users, demoProducts())
+	seeded, err := s.stores.Data.Seed(ctx, users, demoProducts(), s.Now())
 	if err != nil || !seeded {
 		return err
 	}
@@ -68,7 +67,7 @@ func (s *Server) seedDemo(ctx context.Context) error {
 // demo password, or "".
 func (s *Server) demoPasswordInUse(ctx context.Context) (string, error) {
 	for _, a := range demoAccounts {
-		u, err := s.db.UserByUsername(ctx, a.username)
+		u, err := s.stores.Data.UserByUsername(ctx, a.username)
 		if errors.Is(err, sesame.ErrNotFound) {
 			continue
 		}

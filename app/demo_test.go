@@ -154,7 +154,7 @@ func TestDemoSeeding(t *testing.T) {
 						t.Errorf("start %d: the admin password printed earlier: status %d, want 201", i, got)
 					}
 				}
-				n, err := s.db.CountUsers(context.Background())
+				n, err := s.stores.Data.CountUsers(context.Background())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -182,7 +182,7 @@ func TestRefuseDemoOnNetwork(t *testing.T) {
 	changePassword := func(username string) func(*testing.T, *Server) {
 		return func(t *testing.T, s *Server) {
 			t.Helper()
-			u, err := s.db.UserByUsername(context.Background(), username)
+			u, err := s.stores.Data.UserByUsername(context.Background(), username)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -190,7 +190,7 @@ func TestRefuseDemoOnNetwork(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.db.SetPasswordHash(context.Background(), u.ID, hash); err != nil {
+			if err := s.stores.Data.SetPassword(context.Background(), u.ID, hash); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -288,7 +288,7 @@ func TestConcurrentFirstStarts(t *testing.T) {
 	if printed != 1 {
 		t.Errorf("%d instances printed an admin password, want 1", printed)
 	}
-	if n, err := servers[0].db.CountUsers(context.Background()); err != nil || n != 3 {
+	if n, err := servers[0].stores.Data.CountUsers(context.Background()); err != nil || n != 3 {
 		t.Errorf("%d users (%v), want 3", n, err)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/internal/clip"
 )
 
 // loopbackNamesOnly refuses, with 421 Misdirected Request, a request whose
@@ -25,7 +25,7 @@ func loopbackNamesOnly(next http.Handler, log *slog.Logger) http.Handler {
 		}
 		if !loopbackHost(strings.Trim(host, "[]")) {
 			log.WarnContext(r.Context(), "request for another host refused",
-				"host", sesame.Clip(r.Host, 256), "method", r.Method, "path", r.URL.Path, "ip", r.RemoteAddr)
+				"host", clip.String(r.Host, 256), "method", r.Method, "path", r.URL.Path, "ip", r.RemoteAddr)
 			http.Error(w, "sesame answers only for localhost on this address", http.StatusMisdirectedRequest)
 			return
 		}

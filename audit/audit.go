@@ -5,20 +5,20 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/internal/clip"
 )
 
-// Bounds on the text an event may carry. The user agent and anything typed
-// at login come from the client; without a bound a client could write a
-// megabyte into the trail with every request it makes.
+// Bounds on the text an event may carry beyond those of package clip. The
+// user agent and anything typed at login come from the client; without a
+// bound a client could write a megabyte into the trail with every request
+// it makes.
 const (
-	maxUsername  = 64
-	maxUserAgent = 512
-	maxIP        = 64
 	maxSessionID = 128
 	maxDetail    = 1024
 )
@@ -27,38 +27,44 @@ const (
 // records; see Record.
 const recordTimeout = 5 * time.Second
 
-// Log records events in a Store and reads them back. It is safe for
-// concurrent use.
-type Log struct {
-	// Now returns the current time; nil means time.Now. Tests set it to
-	// make event times deterministic.
+// Config is what a Log is built from. Store is required.
+type Config struct {
+	Store Store
+	// Now is the clock that stamps events; nil means time.Now.
 	Now func() time.Time
+	// Logger receives the events that could not be stored; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
 
+// Log records events in a Store and reads them back. It is safe for
+// concurrent use. Build it with New.
+type Log struct {
 	store  Store
+	now    func() time.Time
 	logger *slog.Logger
 }
 
-// New returns a Log that keeps events in store and reports the events it
-// could not store to logger (nil means slog.Default()).
-func New(store Store, logger *slog.Logger) *Log {
-	if logger == nil {
-		logger = slog.Default()
+// New returns the Log of cfg.
+func New(cfg Config) (*Log, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("audit: Config.Store is required")
 	}
-	return &Log{store: store, logger: logger}
-}
-
-func (l *Log) now() time.Time {
-	if l.Now != nil {
-		return l.Now()
+	l := &Log{store: cfg.Store, now: cfg.Now, logger: cfg.Logger}
+	if l.now == nil {
+		l.now = time.Now
 	}
-	return time.Now()
+	if l.logger == nil {
+		l.logger = slog.Default()
+	}
+	return l, nil
 }
 
 // Record stores e, first filling its zero fields from the actor in ctx: the
-// user (UserID and Username together, and only when e names no user at all,
-// so that a failed login for one name by someone signed in as another is
-// not attributed to either half-way), the public session id, the client
-// address and user agent, and Time (in UTC).
+// user or the operator (UserID and Username together, and only when e names
+// no user at all, so that a failed login for one name by someone signed in
+// as another is not attributed to either half-way), the public session id,
+// the client address and user agent, and Time (in UTC).
 //
 // Record returns nothing. An audit failure must not undo or refuse the
 // user's action, which has already happened, but it must not pass silently
@@ -70,9 +76,13 @@ func (l *Log) now() time.Time {
 // the trail.
 func (l *Log) Record(ctx context.Context, e sesame.Event) {
 	a := sesame.ActorFrom(ctx)
-	if e.UserID == 0 && e.Username == "" && a.User != nil {
-		e.UserID = a.User.ID
-		e.Username = a.User.Username
+	if e.UserID == 0 && e.Username == "" {
+		switch {
+		case a.User != nil:
+			e.UserID, e.Username = a.User.ID, a.User.Username
+		case a.Operator != "":
+			e.Username = a.Operator
+		}
 	}
 	if e.SessionID == "" {
 		e.SessionID = a.SessionID
@@ -87,11 +97,12 @@ func (l *Log) Record(ctx context.Context, e sesame.Event) {
 		e.Time = l.now()
 	}
 	e.Time = e.Time.UTC()
-	e.Username = sesame.Clip(e.Username, maxUsername)
-	e.UserAgent = sesame.Clip(e.UserAgent, maxUserAgent)
-	e.IP = sesame.Clip(e.IP, maxIP)
-	e.SessionID = sesame.Clip(e.SessionID, maxSessionID)
-	e.Detail = sesame.Clip(e.Detail, maxDetail)
+	e.Username = clip.String(e.Username, clip.Username)
+	e.TargetName = clip.String(e.TargetName, clip.Username)
+	e.UserAgent = clip.String(e.UserAgent, clip.UserAgent)
+	e.IP = clip.String(e.IP, clip.IP)
+	e.SessionID = clip.String(e.SessionID, maxSessionID)
+	e.Detail = clip.String(e.Detail, maxDetail)
 
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
@@ -110,17 +121,44 @@ func (l *Log) Record(ctx context.Context, e sesame.Event) {
 	}
 }
 
-// Events returns one page of the signed-in actor's own trail, newest first,
-// and the cursor of the next page ("" on the last). Without a signed-in user
-// it returns sesame.ErrUnauthenticated: nobody reads a trail anonymously.
-func (l *Log) Events(ctx context.Context, page sesame.Page) ([]sesame.Event, string, error) {
+// Events returns the signed-in actor's own trail (what they did and what
+// was done to them), newest first, and the cursor of what follows ("" at
+// the end). Without a signed-in user it returns sesame.ErrUnauthenticated:
+// nobody reads a trail anonymously.
+func (l *Log) Events(ctx context.Context, p sesame.Paging) ([]sesame.Event, string, error) {
 	u := sesame.ActorFrom(ctx).User
 	if u == nil {
 		return nil, "", sesame.ErrUnauthenticated
 	}
-	events, next, err := l.store.Events(ctx, u.ID, page.Bounded())
+	events, next, err := l.store.Events(ctx, Query{UserID: u.ID}, p.Bounded())
 	if err != nil {
 		return nil, "", fmt.Errorf("audit: events of user %d: %w", u.ID, err)
 	}
 	return events, next, nil
+}
+
+// Search returns the events of the whole trail that q selects, newest
+// first, and the cursor of what follows. It does not authorize: the trail
+// is the admin's to read, and the caller has asked auth.Authorize for that.
+func (l *Log) Search(ctx context.Context, q Query, p sesame.Paging) ([]sesame.Event, string, error) {
+	events, next, err := l.store.Events(ctx, q, p.Bounded())
+	if err != nil {
+		return nil, "", fmt.Errorf("audit: search: %w", err)
+	}
+	return events, next, nil
+}
+
+// Prune removes the events older than retention, by the Log's clock, and
+// returns how many went: the trail is kept for retention, then forgotten
+// (CONTRACT §1: --audit-retention). A retention of zero or less keeps
+// every event.
+func (l *Log) Prune(ctx context.Context, retention time.Duration) (int, error) {
+	if retention <= 0 {
+		return 0, nil
+	}
+	n, err := l.store.DeleteEventsBefore(ctx, l.now().Add(-retention))
+	if err != nil {
+		return 0, fmt.Errorf("audit: prune: %w", err)
+	}
+	return n, nil
 }

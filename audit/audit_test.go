@@ -30,11 +30,22 @@ func openDB(t *testing.T) *sqlite.DB {
 
 func newUser(t *testing.T, db *sqlite.DB, name string) *sesame.User {
 	t.Helper()
-	u, err := db.CreateUser(context.Background(), name, "$argon2id$not-used", []string{"customer"})
+	u, err := db.CreateUser(context.Background(), name, "$argon2id$not-used", []string{"customer"}, t0)
 	if err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
 	return u
+}
+
+// newLog returns the Log of cfg over db.
+func newLog(t *testing.T, db *sqlite.DB, cfg audit.Config) *audit.Log {
+	t.Helper()
+	cfg.Store = db
+	log, err := audit.New(cfg)
+	if err != nil {
+		t.Fatalf("audit.New: %v", err)
+	}
+	return log
 }
 
 func as(u *sesame.User, sid, ip, ua string) context.Context {
@@ -43,7 +54,7 @@ func as(u *sesame.User, sid, ip, ua string) context.Context {
 
 func events(t *testing.T, log *audit.Log, u *sesame.User) []sesame.Event {
 	t.Helper()
-	evs, _, err := log.Events(as(u, "", "", ""), sesame.Page{Limit: sesame.MaxLimit})
+	evs, _, err := log.Events(as(u, "", "", ""), sesame.Paging{Limit: sesame.MaxLimit})
 	if err != nil {
 		t.Fatalf("Events: %v", err)
 	}
@@ -53,9 +64,8 @@ func events(t *testing.T, log *audit.Log, u *sesame.User) []sesame.Event {
 func TestRecordFillsFromActor(t *testing.T) {
 	db := openDB(t)
 	alice := newUser(t, db, "alice")
-	log := audit.New(db, nil)
 	// A clock in another zone: the trail is kept in UTC.
-	log.Now = func() time.Time { return t0.In(time.FixedZone("CET", 3600)) }
+	log := newLog(t, db, audit.Config{Now: func() time.Time { return t0.In(time.FixedZone("CET", 3600)) }})
 
 	log.Record(as(alice, "pub-1", "192.0.2.1", "Firefox"), sesame.Event{
 		Action: sesame.ActionCartAdd, Outcome: sesame.OutcomeSuccess, Detail: "product 3, quantity +1",
@@ -82,7 +92,7 @@ func TestRecordKeepsGivenFields(t *testing.T) {
 	db := openDB(t)
 	alice := newUser(t, db, "alice")
 	bob := newUser(t, db, "bob")
-	log := audit.New(db, nil)
+	log := newLog(t, db, audit.Config{})
 	ctx := as(alice, "pub-1", "192.0.2.1", "Firefox")
 	at := t0.Add(-time.Hour)
 
@@ -110,7 +120,7 @@ func TestRecordKeepsGivenFields(t *testing.T) {
 func TestRecordBoundsClientText(t *testing.T) {
 	db := openDB(t)
 	alice := newUser(t, db, "alice")
-	log := audit.New(db, nil)
+	log := newLog(t, db, audit.Config{})
 	ua := strings.Repeat("é", 1000) // 2000 bytes
 	log.Record(as(alice, "pub-1", "192.0.2.1", ua), sesame.Event{Action: sesame.ActionLogout, Outcome: sesame.OutcomeSuccess})
 	evs := events(t, log, alice)
@@ -125,7 +135,7 @@ func TestRecordBoundsClientText(t *testing.T) {
 func TestRecordSurvivesCancelledRequest(t *testing.T) {
 	db := openDB(t)
 	alice := newUser(t, db, "alice")
-	log := audit.New(db, nil)
+	log := newLog(t, db, audit.Config{})
 	ctx, cancel := context.WithCancel(as(alice, "pub-1", "192.0.2.1", "Firefox"))
 	cancel() // the client hung up just after acting
 	log.Record(ctx, sesame.Event{Action: sesame.ActionCheckout, Outcome: sesame.OutcomeSuccess})
@@ -138,7 +148,7 @@ func TestRecordFailureIsLogged(t *testing.T) {
 	db := openDB(t)
 	alice := newUser(t, db, "alice")
 	var buf bytes.Buffer
-	log := audit.New(db, slog.New(slog.NewTextHandler(&buf, nil)))
+	log := newLog(t, db, audit.Config{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	db.Close() // every write now fails
 
 	// It must not panic or return anything; it must be visible.
@@ -157,9 +167,9 @@ func TestEvents(t *testing.T) {
 	db := openDB(t)
 	alice := newUser(t, db, "alice")
 	bob := newUser(t, db, "bob")
-	log := audit.New(db, nil)
+	log := newLog(t, db, audit.Config{})
 
-	if _, _, err := log.Events(context.Background(), sesame.Page{}); !errors.Is(err, sesame.ErrUnauthenticated) {
+	if _, _, err := log.Events(context.Background(), sesame.Paging{}); !errors.Is(err, sesame.ErrUnauthenticated) {
 		t.Errorf("Events without a user = %v; want ErrUnauthenticated", err)
 	}
 
@@ -170,7 +180,7 @@ func TestEvents(t *testing.T) {
 
 	// Alice's own trail only, newest first, in pages of two.
 	var got []string
-	page := sesame.Page{Limit: 2}
+	page := sesame.Paging{Limit: 2}
 	for range 10 {
 		evs, next, err := log.Events(as(alice, "", "", ""), page)
 		if err != nil {
@@ -188,11 +198,11 @@ func TestEvents(t *testing.T) {
 		page.Cursor = next
 	}
 	if strings.Join(got, ",") != "4,3,2,1,0" {
-		t.Errorf("pages = %v; want 4,3,2,1,0", got)
+		t.Errorf("stretches = %v; want 4,3,2,1,0", got)
 	}
 
-	// A zero Page is the first page of the default size.
-	evs, next, err := log.Events(as(alice, "", "", ""), sesame.Page{})
+	// A zero Paging is the first stretch of the default size.
+	evs, next, err := log.Events(as(alice, "", "", ""), sesame.Paging{})
 	if err != nil || len(evs) != 5 || next != "" {
 		t.Errorf("Events(zero page) = %d events, next %q, %v; want all 5", len(evs), next, err)
 	}

@@ -30,12 +30,18 @@ func TestLoginFailuresCostAlike(t *testing.T) {
 	// event: kilobytes), so a skipped argon2 cannot hide in the noise.
 	params := auth.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1}
 	const cost = 8 * 1024 * 1024 // bytes
-	e := newEnv(t, params)
-	e.svc.Logger = slog.New(slog.DiscardHandler) // bob's hash is logged as unusable
+	// bob's hash is logged as unusable
+	e := newEnvWith(t, auth.Config{Params: params, Logger: slog.New(slog.DiscardHandler)})
 	e.user(t, "alice", "correct horse battery", params, "customer")
 	// A hash that cannot be read: Login must still spend the work.
 	if _, err := e.db.CreateUser(context.Background(), "bob",
-		"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U", []string{"customer"}); err != nil {
+		"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U",
+		[]string{"customer"}, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// A disabled account: refused with the same work as a wrong password.
+	carol := e.user(t, "carol", "correct horse battery", params, "customer")
+	if _, err := e.db.SetDisabled(context.Background(), carol.ID, true); err != nil {
 		t.Fatal(err)
 	}
 
@@ -69,15 +75,17 @@ func TestLoginFailuresCostAlike(t *testing.T) {
 		t.Fatalf("wrong password: Login allocated %d bytes; argon2 alone allocates %d", refBytes, cost)
 	}
 
-	tests := []struct{ name, username string }{
-		{"unknown user", "mallory"},
-		{"empty username", ""},
-		{"too long username", strings.Repeat("a", 65)},
-		{"unusable stored hash", "bob"},
+	tests := []struct{ name, username, password string }{
+		{"unknown user", "mallory", "wrong horse battery"},
+		{"empty username", "", "wrong horse battery"},
+		{"too long username", strings.Repeat("a", 65), "wrong horse battery"},
+		{"unusable stored hash", "bob", "wrong horse battery"},
+		{"disabled account, right password", "carol", "correct horse battery"},
+		{"disabled account, wrong password", "carol", "wrong horse battery"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := login(tt.username, "wrong horse battery")
+			n, err := login(tt.username, tt.password)
 			if !errors.Is(err, sesame.ErrBadCredentials) || err.Error() != refErr.Error() {
 				t.Errorf("Login = %v; want %v, as for a wrong password", err, refErr)
 			}

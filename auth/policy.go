@@ -78,3 +78,16 @@ func passwordRefusal(password string) string {
 	}
 	return ""
 }
+
+// PasswordRefusal returns why the policy refuses next as a new password
+// (see CheckNewPassword), or "". When current is not "", next must also
+// differ from it.
+func PasswordRefusal(next, current string) string {
+	if why := passwordRefusal(next); why != "" {
+		return why
+	}
+	if current != "" && next == current {
+		return "must differ from the current one"
+	}
+	return ""
+}

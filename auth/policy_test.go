@@ -76,3 +76,17 @@ func TestCommonPasswordList(t *testing.T) {
 		}
 	}
 }
+
+func TestPasswordRefusal(t *testing.T) {
+	for _, tt := range []struct{ next, current, want string }{
+		{"a brand new passphrase", "correct horse battery", ""},
+		{"a brand new passphrase", "", ""},
+		{"correct horse battery", "correct horse battery", "must differ from the current one"},
+		{"short", "short", "must be at least 8 characters"},    // the policy first
+		{"Correct horse battery", "correct horse battery", ""}, // differs in case: differs
+	} {
+		if got := PasswordRefusal(tt.next, tt.current); got != tt.want {
+			t.Errorf("PasswordRefusal(%q, %q) = %q; want %q", tt.next, tt.current, got, tt.want)
+		}
+	}
+}

@@ -15,28 +15,38 @@ import (
 
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/audit"
+	"github.com/sesamehq/sesame/internal/clip"
 )
 
-// Service signs users in, changes passwords and authorizes actions. It is
-// safe for concurrent use; all its state lives in the Store, so several
-// processes on one database share throttling and see each other's changes.
-type Service struct {
-	// Now returns the current time; nil means time.Now. Tests inject a clock
-	// to walk through the throttling schedule without sleeping.
+// Config is what a Service is built from. Store and Audit are required.
+type Config struct {
+	Store Store
+	Audit *audit.Log
+	// Params are the argon2id parameters of new hashes; zero means
+	// DefaultParams.
+	Params Params
+	// Now is the clock; nil means time.Now. Tests inject one to walk
+	// through the throttling schedule without sleeping.
 	Now func() time.Time
 	// Logger receives faults that must be seen but must not fail the
 	// request, such as a failed rehash; nil means slog.Default().
 	Logger *slog.Logger
+}
 
+// Service signs users in, checks and hashes passwords and authorizes
+// actions. It is safe for concurrent use; all its state lives in the
+// Store, so several processes on one database share throttling and see
+// each other's changes. Build it with New.
+type Service struct {
 	store  Store
 	log    *audit.Log
 	params Params
+	now    func() time.Time
+	logger *slog.Logger
 	// dummyHash is verified against when the username is unknown, so that
 	// an unknown user costs one argon2 computation like a known one and the
 	// response time does not tell which usernames exist.
 	dummyHash string
-	// attempts serializes attempts per username and per address.
-	attempts keyLock
 	// hashing bounds the argon2 computations in flight, one per CPU. Each
 	// holds Params.Memory while it runs (19 MiB by default) and anyone may
 	// send a login, so without a bound a burst of them from many addresses
@@ -45,20 +55,29 @@ type Service struct {
 	hashing chan struct{}
 }
 
-// New returns a Service over store that audits to log and hashes new
-// passwords with params. It computes one hash at start (the dummy that
-// unknown usernames are checked against), so bad params fail here and not at
-// the first login.
-func New(store Store, log *audit.Log, params Params) (*Service, error) {
-	if store == nil || log == nil {
-		return nil, errors.New("auth: New needs a store and an audit log")
+// New returns the Service of cfg. It computes one hash at start (the dummy
+// that unknown usernames are checked against), so bad Params fail here and
+// not at the first login.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Audit == nil {
+		return nil, errors.New("auth: Config.Store and Config.Audit are required")
 	}
-	dummy, err := params.Hash(rand.Text())
+	if cfg.Params == (Params{}) {
+		cfg.Params = DefaultParams
+	}
+	dummy, err := cfg.Params.Hash(rand.Text())
 	if err != nil {
 		return nil, fmt.Errorf("auth: dummy hash: %w", err)
 	}
-	return &Service{store: store, log: log, params: params, dummyHash: dummy,
-		hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
+	s := &Service{store: cfg.Store, log: cfg.Audit, params: cfg.Params, now: cfg.Now, logger: cfg.Logger,
+		dummyHash: dummy, hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	return s, nil
 }
 
 // hashSlot waits for a turn to run argon2 and returns the function that
@@ -82,56 +101,36 @@ func (s *Service) hash(ctx context.Context, password string) (string, error) {
 	return s.params.Hash(password)
 }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
-
-func (s *Service) logger() *slog.Logger {
-	if s.Logger != nil {
-		return s.Logger
-	}
-	return slog.Default()
-}
-
 // Login checks username and password for a client at
 // sesame.ActorFrom(ctx).IP and returns the user they identify.
 //
 // Its answers, in order:
 //   - *sesame.RateLimitError when the address or the username is throttled
 //     (see UserFreeFailures and IPMaxFailures); nothing is checked or
-//     counted. Attempts for one username or from one address run one at a
-//     time in this process, so a parallel burst cannot slip past the check.
-//     An IPv6 address counts, and locks, as its /64 (see ThrottleAddr).
+//     counted. Every attempt is counted before its password is checked, in
+//     one atomic step with the throttle check (Store.BeginAttempt), so a
+//     parallel burst cannot slip past the limits, on one instance or
+//     across many. An IPv6 address counts as its /64 (see ThrottleAddr).
 //   - sesame.ErrBadCredentials, the very same value, for an unknown user, an
-//     impossible username and a wrong password, after the same argon2 work,
-//     so neither the answer nor its timing tells whether a name exists. The
-//     failure is counted and audited (with UserID when the user exists, so
-//     that they see it in their own trail).
+//     impossible username, a wrong password and a disabled account, after
+//     the same argon2 work, so neither the answer nor its timing tells
+//     whether a name exists or is disabled. The failure stays counted and
+//     is audited (with UserID when the user exists, so that they see it in
+//     their own trail).
 //   - the user (without its PasswordHash) on success. Their failures are
-//     forgotten and an outdated hash is replaced. The success is not audited
-//     here: the HTTP layer records it once the session exists, so that the
-//     event carries the new session's id.
+//     forgotten, the sign-in time recorded and an outdated hash replaced.
+//     The success is not audited here: the caller records it once the
+//     session exists, so that the event carries the new session's id.
 //
 // A storage fault is returned as an error: throttling that cannot be read
 // or counted fails closed.
 func (s *Service) Login(ctx context.Context, username, password string) (*sesame.User, error) {
-	ip := ThrottleAddr(sesame.ActorFrom(ctx).IP)
-	key := throttleKey(username)
-	unlock, err := s.attempts.lockAttempt(ctx, key, ip)
-	if err != nil { // the request ended while waiting: nothing was checked
-		return nil, fmt.Errorf("auth: login: %w", err)
-	}
-	defer unlock()
-	now := s.now() // after waiting for the lock
-	if err := s.checkThrottle(ctx, key, ip, now); err != nil {
+	attempt, now, err := s.begin(ctx, username)
+	if err != nil {
 		return nil, err
 	}
-
 	var user *sesame.User
-	if username != "" && len(username) <= maxUsernameLen {
+	if username != "" && len(username) <= clip.Username {
 		u, err := s.store.UserByUsername(ctx, username)
 		switch {
 		case err == nil:
@@ -141,48 +140,111 @@ func (s *Service) Login(ctx context.Context, username, password string) (*sesame
 		}
 	}
 	ok, rehash, err := s.verify(ctx, user, password)
-	if err != nil { // the request ended while waiting: nothing was checked
+	if err != nil { // the request ended while waiting: the attempt stays counted
 		return nil, fmt.Errorf("auth: login: %w", err)
 	}
-	if !ok {
-		var userID int64
+	if !ok || user.Disabled {
+		e := sesame.Event{Action: sesame.ActionLogin, Outcome: sesame.OutcomeFailure,
+			Username: clip.String(username, clip.Username)}
 		if user != nil {
-			userID = user.ID
+			e.UserID = user.ID
+			if ok {
+				e.Detail = "account disabled"
+			}
 		}
-		err := s.countFailure(ctx, sesame.Event{
-			Action:   sesame.ActionLogin,
-			Outcome:  sesame.OutcomeFailure,
-			UserID:   userID,
-			Username: sesame.Clip(username, maxUsernameLen),
-		}, key, ip, now)
-		if err != nil {
-			return nil, err
-		}
+		s.log.Record(ctx, e)
 		return nil, sesame.ErrBadCredentials
 	}
-
-	if err := s.store.ResetLoginFailures(ctx, key); err != nil {
-		return nil, fmt.Errorf("auth: login: reset failures: %w", err)
+	if err := s.store.SucceedAttempt(ctx, attempt); err != nil {
+		return nil, fmt.Errorf("auth: login: %w", err)
+	}
+	if err := s.store.SetLastLogin(ctx, user.ID, now); err != nil {
+		return nil, fmt.Errorf("auth: login: %w", err)
 	}
 	if rehash {
 		s.rehash(ctx, user.ID, password)
 	}
 	user.PasswordHash = ""
+	user.LastLoginAt = now.UTC().Truncate(time.Millisecond)
 	return user, nil
 }
 
-// checkThrottle refuses with a *sesame.RateLimitError when the counters of
-// key and ip say so, counting the failures of ip in the window that ends at
-// now.
-func (s *Service) checkThrottle(ctx context.Context, key, ip string, now time.Time) error {
-	t, err := s.store.LoginFailures(ctx, key, ip, now.Add(-IPWindow))
-	if err != nil {
-		return fmt.Errorf("auth: read throttle: %w", err)
+// CheckPassword checks password against the stored password of the
+// signed-in actor, who must prove they are really the user (a stolen
+// session alone must not be enough) before a sensitive change. It is
+// throttled and counted exactly like a login for the user's name and the
+// actor's address: otherwise a stolen session would be an unthrottled
+// oracle for guessing the password. A wrong password is
+// sesame.ErrBadCredentials, recorded as a failure of action with detail.
+// A blank password is an *sesame.InvalidError for field: a form left empty,
+// not a guess, so it is neither checked nor counted.
+func (s *Service) CheckPassword(ctx context.Context, field, password string, action sesame.Action, detail string) error {
+	a := sesame.ActorFrom(ctx)
+	if a.User == nil {
+		return sesame.ErrUnauthenticated
 	}
-	if wait := retryAfter(t, now); wait > 0 {
-		return &sesame.RateLimitError{RetryAfter: wait}
+	if password == "" {
+		s.log.Record(ctx, sesame.Event{Action: action, Outcome: sesame.OutcomeFailure, Detail: "password left blank"})
+		return sesame.Invalid(field, "is required")
+	}
+	attempt, _, err := s.begin(ctx, a.User.Username)
+	if err != nil {
+		return err
+	}
+	// The actor's copy of the user holds no hash; read the stored one.
+	user, err := s.store.UserByID(ctx, a.User.ID)
+	if err != nil {
+		return fmt.Errorf("auth: check password: %w", err)
+	}
+	ok, _, err := s.verify(ctx, user, password)
+	if err != nil {
+		return fmt.Errorf("auth: check password: %w", err)
+	}
+	if !ok {
+		s.log.Record(ctx, sesame.Event{Action: action, Outcome: sesame.OutcomeFailure, Detail: detail})
+		return sesame.ErrBadCredentials
+	}
+	if err := s.store.SucceedAttempt(ctx, attempt); err != nil {
+		return fmt.Errorf("auth: check password: %w", err)
 	}
 	return nil
+}
+
+// begin starts an attempt for username from the actor's address: it
+// refuses it with a *sesame.RateLimitError when throttled, and otherwise
+// counts it (see Store.BeginAttempt). It returns the attempt's time too.
+func (s *Service) begin(ctx context.Context, username string) (Attempt, time.Time, error) {
+	key, ip := throttleKey(username), ThrottleAddr(sesame.ActorFrom(ctx).IP)
+	now := s.now()
+	a, err := s.store.BeginAttempt(ctx, key, ip, now, now.Add(-IPWindow), func(f Failures) error {
+		if wait := retryAfter(f, now); wait > 0 {
+			return &sesame.RateLimitError{RetryAfter: wait}
+		}
+		return nil
+	})
+	var limited *sesame.RateLimitError
+	switch {
+	case errors.As(err, &limited):
+		return Attempt{}, now, limited
+	case err != nil:
+		return Attempt{}, now, fmt.Errorf("auth: throttle: %w", err)
+	}
+	return a, now, nil
+}
+
+// NewPasswordHash applies the password policy (CheckNewPassword) to next,
+// a password about to be set for field, and returns its hash. When current
+// is not "", next must also differ from it. A refusal is a
+// *sesame.InvalidError for field that says why.
+func (s *Service) NewPasswordHash(ctx context.Context, field, next, current string) (string, error) {
+	if why := PasswordRefusal(next, current); why != "" {
+		return "", sesame.Invalid(field, why)
+	}
+	h, err := s.hash(ctx, next)
+	if err != nil {
+		return "", fmt.Errorf("auth: hash new password: %w", err)
+	}
+	return h, nil
 }
 
 // verify checks password against user's hash, or against the dummy hash
@@ -204,7 +266,7 @@ func (s *Service) verify(ctx context.Context, user *sesame.User, password string
 	}
 	ok, rehash, err = s.params.Verify(user.PasswordHash, password)
 	if err != nil {
-		s.logger().ErrorContext(ctx, "auth: stored password hash unusable",
+		s.logger.ErrorContext(ctx, "auth: stored password hash unusable",
 			slog.Int64("user_id", user.ID), slog.Any("err", err))
 		// Spend the work the malformed hash did not, to keep timing even.
 		_, _, _ = s.params.Verify(s.dummyHash, password)
@@ -213,27 +275,15 @@ func (s *Service) verify(ctx context.Context, user *sesame.User, password string
 	return ok, rehash, nil
 }
 
-// countFailure counts one failure for key and ip and records e. It returns
-// an error only when the failure could not be counted: the caller must then
-// fail closed, since an uncounted failure is a free guess.
-func (s *Service) countFailure(ctx context.Context, e sesame.Event, key, ip string, now time.Time) error {
-	err := s.store.RecordLoginFailure(ctx, key, ip, now)
-	s.log.Record(ctx, e)
-	if err != nil {
-		return fmt.Errorf("auth: count failure: %w", err)
-	}
-	return nil
-}
-
 // PruneLoginFailures deletes the throttle state that can no longer matter,
-// at s.Now, and returns how many rows went: address failures that have left
-// the window (IPWindow) and the counters of usernames without a failure for
-// UserForgetAfter. The store keeps a row for every failed login and every
-// name tried, so without this they would pile up for ever, an attacker
-// spraying invented names adding a row a guess. The app runs it from its
-// periodic cleanup; it is safe beside logins, in any process: no check
-// counts what it deletes, except a day-old run of name failures, which is
-// meant to end.
+// at the service's clock, and returns how many rows went: address failures
+// that have left the window (IPWindow) and the counters of usernames
+// without a failure for UserForgetAfter. The store keeps a row for every
+// failed login and every name tried, so without this they would pile up
+// for ever, an attacker spraying invented names adding a row a guess. The
+// app runs it from its periodic cleanup; it is safe beside logins, in any
+// process: no check counts what it deletes, except a day-old run of name
+// failures, which is meant to end.
 func (s *Service) PruneLoginFailures(ctx context.Context) (int, error) {
 	now := s.now()
 	n, err := s.store.ForgetLoginFailures(ctx, now.Add(-IPWindow), now.Add(-UserForgetAfter))
@@ -249,18 +299,16 @@ func (s *Service) PruneLoginFailures(ctx context.Context) (int, error) {
 func (s *Service) rehash(ctx context.Context, id int64, password string) {
 	h, err := s.hash(ctx, password)
 	if err == nil {
-		err = s.store.SetPasswordHash(ctx, id, h)
+		err = s.store.RehashPassword(ctx, id, h)
 	}
 	if err != nil {
-		s.logger().ErrorContext(ctx, "auth: password rehash failed",
+		s.logger.ErrorContext(ctx, "auth: password rehash failed",
 			slog.Int64("user_id", id), slog.Any("err", err))
 	}
 }
 
 // User returns the user with id, with roles and permissions but without its
-// PasswordHash, or an error matching sesame.ErrNotFound. The HTTP layer
-// calls it on every request to load the signed-in user, so that a role
-// change or a deleted account takes effect at the next request.
+// PasswordHash, or an error matching sesame.ErrNotFound.
 func (s *Service) User(ctx context.Context, id int64) (*sesame.User, error) {
 	u, err := s.store.UserByID(ctx, id)
 	if err != nil {
@@ -272,22 +320,22 @@ func (s *Service) User(ctx context.Context, id int64) (*sesame.User, error) {
 
 // Authorize is the one authorization check: every handler and service asks
 // it before acting. It returns sesame.ErrUnauthenticated when no user is
-// signed in, a *sesame.PermissionError naming p (it matches
-// sesame.ErrForbidden) when the user lacks p, and nil otherwise. Every
-// refusal of a signed-in user is audited as access.denied, as CONTRACT §3
-// requires of every 403.
+// signed in (and no operator acts), a *sesame.PermissionError naming p (it
+// matches sesame.ErrForbidden) when the user lacks p, and nil otherwise.
+// Every refusal of a signed-in user is audited as access.denied, as
+// CONTRACT §3 requires of every 403.
 func (s *Service) Authorize(ctx context.Context, p sesame.Permission) error {
-	u := sesame.ActorFrom(ctx).User
-	if u == nil {
+	a := sesame.ActorFrom(ctx)
+	switch {
+	case a.Can(p):
+		return nil
+	case a.User == nil:
 		return sesame.ErrUnauthenticated
 	}
-	if !u.Can(p) {
-		s.log.Record(ctx, sesame.Event{
-			Action:  sesame.ActionAccessDenied,
-			Outcome: sesame.OutcomeDenied,
-			Detail:  string(p),
-		})
-		return &sesame.PermissionError{Permission: p}
-	}
-	return nil
+	s.log.Record(ctx, sesame.Event{
+		Action:  sesame.ActionAccessDenied,
+		Outcome: sesame.OutcomeDenied,
+		Detail:  string(p),
+	})
+	return &sesame.PermissionError{Permission: p}
 }

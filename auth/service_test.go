@@ -35,6 +35,13 @@ type env struct {
 
 func newEnv(t *testing.T, params auth.Params) *env {
 	t.Helper()
+	return newEnvWith(t, auth.Config{Params: params})
+}
+
+// newEnvWith builds the service from cfg, given its store, audit log and
+// clock.
+func newEnvWith(t *testing.T, cfg auth.Config) *env {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
@@ -42,13 +49,15 @@ func newEnv(t *testing.T, params auth.Params) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	c := newClock()
-	log := audit.New(db, nil)
-	log.Now = c.Now
-	svc, err := auth.New(db, log, params)
+	log, err := audit.New(audit.Config{Store: db, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store, cfg.Audit, cfg.Now = db, log, c.Now
+	svc, err := auth.New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	svc.Now = c.Now
 	return &env{db: db, svc: svc, log: log, clock: c}
 }
 
@@ -59,7 +68,7 @@ func (e *env) user(t *testing.T, name, password string, p auth.Params, roles ...
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := e.db.CreateUser(context.Background(), name, h, roles)
+	u, err := e.db.CreateUser(context.Background(), name, h, roles, e.clock.Now())
 	if err != nil {
 		t.Fatalf("CreateUser(%s): %v", name, err)
 	}
@@ -79,7 +88,7 @@ func as(u *sesame.User, sid, ip string) context.Context {
 // trail returns u's own audit trail, newest first.
 func (e *env) trail(t *testing.T, u *sesame.User) []sesame.Event {
 	t.Helper()
-	events, _, err := e.log.Events(as(u, "", ""), sesame.Page{Limit: sesame.MaxLimit})
+	events, _, err := e.log.Events(as(u, "", ""), sesame.Paging{Limit: sesame.MaxLimit})
 	if err != nil {
 		t.Fatalf("Events: %v", err)
 	}
@@ -88,7 +97,7 @@ func (e *env) trail(t *testing.T, u *sesame.User) []sesame.Event {
 
 // throttle returns the counters of username and of ip as the service sees
 // them now: the address's failures in the last auth.IPWindow.
-func (e *env) throttle(t *testing.T, username, ip string) sesame.LoginFailures {
+func (e *env) throttle(t *testing.T, username, ip string) auth.Failures {
 	t.Helper()
 	th, err := e.db.LoginFailures(context.Background(), username, ip, e.clock.Now().Add(-auth.IPWindow))
 	if err != nil {
@@ -109,17 +118,31 @@ func wantRateLimited(t *testing.T, err error, want time.Duration) {
 	}
 }
 
-func TestNewRefusesBadParams(t *testing.T) {
+func TestNewRefusesBadConfig(t *testing.T) {
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := auth.New(db, audit.New(db, nil), auth.Params{}); err == nil {
-		t.Error("New with zero Params succeeded; want an error")
+	log, err := audit.New(audit.Config{Store: db})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := auth.New(db, nil, cheap); err == nil {
-		t.Error("New without an audit log succeeded; want an error")
+	for _, tc := range []struct {
+		name string
+		cfg  auth.Config
+	}{
+		{"params out of bounds", auth.Config{Store: db, Audit: log, Params: auth.Params{Memory: 64, Iterations: 0, Parallelism: 1}}},
+		{"no audit log", auth.Config{Store: db, Params: cheap}},
+		{"no store", auth.Config{Audit: log, Params: cheap}},
+	} {
+		if _, err := auth.New(tc.cfg); err == nil {
+			t.Errorf("New with %s succeeded; want an error", tc.name)
+		}
+	}
+	// Zero Params are the defaults.
+	if _, err := auth.New(auth.Config{Store: db, Audit: log}); err != nil {
+		t.Errorf("New with zero Params: %v; want DefaultParams", err)
 	}
 }
 
@@ -137,6 +160,18 @@ func TestLoginSuccess(t *testing.T) {
 		if u.PasswordHash != "" {
 			t.Errorf("Login returned the password hash")
 		}
+		// The sign-in time is recorded, and returned as stored.
+		stored, err := e.db.UserByID(context.Background(), alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !u.LastLoginAt.Equal(e.clock.Now()) || !stored.LastLoginAt.Equal(u.LastLoginAt) {
+			t.Errorf("LastLoginAt = %v, stored %v; want %v", u.LastLoginAt, stored.LastLoginAt, e.clock.Now())
+		}
+		if stored.Generation != alice.Generation {
+			t.Errorf("a sign-in moved the generation %d → %d", alice.Generation, stored.Generation)
+		}
+		e.clock.Advance(time.Minute)
 	}
 	// The success is for the HTTP layer to audit, with the new session id.
 	for _, ev := range e.trail(t, alice) {
@@ -235,7 +270,7 @@ func TestLoginWithUnusableStoredHash(t *testing.T) {
 	e := newEnv(t, cheap)
 	// A tampered row asking for 4 GiB of memory: refused, not computed.
 	if _, err := e.db.CreateUser(context.Background(), "bob",
-		"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U", []string{"customer"}); err != nil {
+		"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U", []string{"customer"}, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Login(from("192.0.2.1"), "bob", "anything at all"); err != sesame.ErrBadCredentials {
@@ -265,6 +300,14 @@ func TestAuthorize(t *testing.T) {
 
 	if err := e.svc.Authorize(from("192.0.2.9"), sesame.PermProductsView); err != sesame.ErrUnauthenticated {
 		t.Errorf("Authorize without a user = %v; want ErrUnauthenticated", err)
+	}
+	// An operator (the command line) holds every permission, and nothing
+	// is recorded for it.
+	op := sesame.NewContext(context.Background(), &sesame.Actor{Operator: sesame.OperatorCLI})
+	for _, p := range []sesame.Permission{sesame.PermAdmin, sesame.PermCheckout, "anything"} {
+		if err := e.svc.Authorize(op, p); err != nil {
+			t.Errorf("Authorize(%s) for the operator = %v; want nil", p, err)
+		}
 	}
 	if err := e.svc.Authorize(ctx, sesame.PermCartEdit); err != nil {
 		t.Errorf("Authorize(cart.edit) for a customer = %v; want nil", err)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/internal/clip"
 )
 
 // Login throttling, CONTRACT §6. Two counters slow guessing down:
@@ -49,11 +49,6 @@ const (
 // would have got them about 96.
 const UserForgetAfter = 24 * time.Hour
 
-// maxUsernameLen is the longest username that can exist, in bytes. Longer
-// names are answered like unknown ones, and throttling keys are cut to it
-// so that a client cannot make the store keep arbitrarily long keys.
-const maxUsernameLen = 64
-
 // lockDelay is how long a username stays locked after its latest failure,
 // given its count of consecutive failures: nothing below UserFreeFailures,
 // then UserBaseDelay·2^(failures−UserFreeFailures), at most UserMaxDelay.
@@ -77,12 +72,10 @@ func lockDelay(failures int) time.Duration {
 // and "0" would invite an immediate retry that is still refused.
 //
 // t.IPFailures must count only the failures inside the window that ends at
-// now (checkThrottle asks the store for those). An address at the limit
-// waits until its oldest counted failure leaves the window: then it is under
-// the limit again. (Only a burst across processes can take an address past
-// 20, see keyLock; it then waits longer than this says, and is told the
-// rest when it comes back.)
-func retryAfter(t sesame.LoginFailures, now time.Time) time.Duration {
+// now (begin asks the store for those). An address at the limit waits
+// until its oldest counted failure leaves the window: then it is under the
+// limit again.
+func retryAfter(t Failures, now time.Time) time.Duration {
 	var wait time.Duration
 	if t.IPFailures >= IPMaxFailures {
 		wait = max(wait, t.IPOldestFailure.Add(IPWindow).Sub(now))
@@ -104,9 +97,10 @@ func roundUpSecond(d time.Duration) time.Duration {
 
 // throttleKey is the username as the throttle counts it: lowercased, so
 // that "Alice" and "alice" (one account, usernames compare without case) share
-// one counter, and cut to maxUsernameLen bytes on a rune boundary.
+// one counter, and cut to the longest username on a rune boundary, so that
+// a client cannot make the store keep arbitrarily long keys.
 func throttleKey(username string) string {
-	return sesame.Clip(strings.ToLower(username), maxUsernameLen)
+	return clip.String(strings.ToLower(username), clip.Username)
 }
 
 // ThrottleAddr returns the client address ip as limits per address should
@@ -116,12 +110,20 @@ func throttleKey(username string) string {
 // use any of its 2^64 addresses, so counting single addresses would let one
 // client rotate past the limit for ever. The price is that the hosts of one
 // /64 (one network) share the limit, as the hosts behind one IPv4 NAT
-// already do. IPv4 addresses, IPv4-mapped IPv6 addresses (each is one IPv4
-// client) and strings that do not parse as an address are left as they are.
-// The audit trail keeps the full address; only throttling groups.
+// already do. An IPv4-mapped IPv6 address is the IPv4 client it maps
+// ("::ffff:192.0.2.1" counts as "192.0.2.1"), so that one client cannot
+// double its allowance by alternating the two spellings; IPv4 addresses and
+// strings that do not parse as an address are left as they are. The audit
+// trail keeps the full address; only throttling groups.
 func ThrottleAddr(ip string) string {
 	a, err := netip.ParseAddr(ip)
-	if err != nil || !a.Is6() || a.Is4In6() {
+	if err != nil {
+		return ip
+	}
+	if a.Is4In6() {
+		return a.Unmap().String()
+	}
+	if !a.Is6() {
 		return ip
 	}
 	p, err := a.Prefix(64) // drops a zone: fe80::1%eth0 is in fe80::/64

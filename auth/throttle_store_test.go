@@ -174,16 +174,18 @@ func TestLoginIPLimitSlides(t *testing.T) {
 // shows the full address.
 func TestThrottleIPv6Per64(t *testing.T) {
 	e := newEnv(t, cheap)
-	const right, next = "correct horse battery", "a brand new passphrase"
+	const right = "correct horse battery"
 	alice := e.user(t, "alice", right, cheap, "customer")
 	// An address of 2001:db8:1:2::/64 for each i, differing in every group
 	// of the host half.
 	addr := func(i int) string {
 		return fmt.Sprintf("2001:db8:1:2:%x:%x:%x:%x", i, 0xffff-i, i*0x101, i+1)
 	}
-	// A wrong current password through alice's session counts for the /64…
-	if err := e.svc.ChangePassword(as(alice, "pub-1", addr(0)), "guess", next, nil); err == nil {
-		t.Fatal("wrong current password accepted")
+	// A wrong password checked through alice's session (before a
+	// sensitive change) counts for the /64…
+	if err := e.svc.CheckPassword(as(alice, "pub-1", addr(0)), "current_password", "guess",
+		sesame.ActionPasswordChange, "wrong current password"); err != sesame.ErrBadCredentials {
+		t.Fatalf("wrong current password: %v; want ErrBadCredentials", err)
 	}
 	// …as do 19 failed logins, each from another address of it.
 	for i := 1; i < 20; i++ {
@@ -200,10 +202,11 @@ func TestThrottleIPv6Per64(t *testing.T) {
 	}
 
 	// Every address of the /64 is refused now, at login and in a password
-	// change, until the first failure is a minute old.
+	// check, until the first failure is a minute old.
 	_, err := e.svc.Login(from("2001:db8:1:2:ffff:ffff:ffff:ffff"), "alice", right)
 	wantRateLimited(t, err, time.Minute)
-	err = e.svc.ChangePassword(as(alice, "pub-1", "2001:db8:1:2::99"), right, next, nil)
+	err = e.svc.CheckPassword(as(alice, "pub-1", "2001:db8:1:2::99"), "current_password", right,
+		sesame.ActionPasswordChange, "wrong current password")
 	wantRateLimited(t, err, time.Minute)
 	// The /64s on either side are other clients.
 	for _, ip := range []string{"2001:db8:1:3::1", "2001:db8:1:1:ffff:ffff:ffff:ffff"} {
@@ -248,14 +251,17 @@ func TestPruneLoginFailures(t *testing.T) {
 	t0 := e.clock.Now()
 	// 15 failures for alice just now (the longest lock, 15 minutes), and
 	// one for bob a second later, from other addresses.
-	for range 15 {
-		if err := e.db.RecordLoginFailure(ctx, "alice", "203.0.113.1", t0); err != nil {
+	fail := func(username, ip string, at time.Time) {
+		t.Helper()
+		if _, err := e.db.BeginAttempt(ctx, username, ip, at, at.Add(-auth.IPWindow),
+			func(auth.Failures) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.db.RecordLoginFailure(ctx, "bob", "203.0.113.2", t0.Add(time.Second)); err != nil {
-		t.Fatal(err)
+	for range 15 {
+		fail("alice", "203.0.113.1", t0)
 	}
+	fail("bob", "203.0.113.2", t0.Add(time.Second))
 	prune := func(want int, what string) {
 		t.Helper()
 		n, err := e.svc.PruneLoginFailures(ctx)

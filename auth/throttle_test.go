@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/internal/clip"
 )
 
 func TestLockDelay(t *testing.T) {
@@ -39,27 +39,27 @@ func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
 		name string
-		t    sesame.LoginFailures
+		t    Failures
 		want time.Duration
 	}{
-		{"no failures", sesame.LoginFailures{}, 0},
-		{"4 user failures", sesame.LoginFailures{UserFailures: 4, UserLastFailure: now}, 0},
-		{"5 user failures just now", sesame.LoginFailures{UserFailures: 5, UserLastFailure: now}, time.Second},
-		{"5 user failures, lock over", sesame.LoginFailures{UserFailures: 5, UserLastFailure: now.Add(-time.Second)}, 0},
-		{"6 user failures 1s ago", sesame.LoginFailures{UserFailures: 6, UserLastFailure: now.Add(-time.Second)}, time.Second},
-		{"rounded up", sesame.LoginFailures{UserFailures: 7, UserLastFailure: now.Add(-1500 * time.Millisecond)}, 3 * time.Second},
-		{"under a second is one", sesame.LoginFailures{UserFailures: 5, UserLastFailure: now.Add(-999 * time.Millisecond)}, time.Second},
-		{"capped", sesame.LoginFailures{UserFailures: 50, UserLastFailure: now}, 15 * time.Minute},
-		{"19 ip failures", sesame.LoginFailures{IPFailures: 19, IPOldestFailure: now}, 0},
-		{"20 ip failures", sesame.LoginFailures{IPFailures: 20, IPOldestFailure: now.Add(-20 * time.Second)}, 40 * time.Second},
-		{"20 ip failures, oldest about to leave", sesame.LoginFailures{IPFailures: 20, IPOldestFailure: now.Add(-59*time.Second - time.Millisecond)}, time.Second},
-		{"20 ip failures, oldest a minute old", sesame.LoginFailures{IPFailures: 20, IPOldestFailure: now.Add(-time.Minute)}, 0},
-		{"20 ip failures, wait rounded up", sesame.LoginFailures{IPFailures: 20, IPOldestFailure: now.Add(-30*time.Second - 500*time.Millisecond)}, 30 * time.Second},
-		{"both: the longer", sesame.LoginFailures{
+		{"no failures", Failures{}, 0},
+		{"4 user failures", Failures{UserFailures: 4, UserLastFailure: now}, 0},
+		{"5 user failures just now", Failures{UserFailures: 5, UserLastFailure: now}, time.Second},
+		{"5 user failures, lock over", Failures{UserFailures: 5, UserLastFailure: now.Add(-time.Second)}, 0},
+		{"6 user failures 1s ago", Failures{UserFailures: 6, UserLastFailure: now.Add(-time.Second)}, time.Second},
+		{"rounded up", Failures{UserFailures: 7, UserLastFailure: now.Add(-1500 * time.Millisecond)}, 3 * time.Second},
+		{"under a second is one", Failures{UserFailures: 5, UserLastFailure: now.Add(-999 * time.Millisecond)}, time.Second},
+		{"capped", Failures{UserFailures: 50, UserLastFailure: now}, 15 * time.Minute},
+		{"19 ip failures", Failures{IPFailures: 19, IPOldestFailure: now}, 0},
+		{"20 ip failures", Failures{IPFailures: 20, IPOldestFailure: now.Add(-20 * time.Second)}, 40 * time.Second},
+		{"20 ip failures, oldest about to leave", Failures{IPFailures: 20, IPOldestFailure: now.Add(-59*time.Second - time.Millisecond)}, time.Second},
+		{"20 ip failures, oldest a minute old", Failures{IPFailures: 20, IPOldestFailure: now.Add(-time.Minute)}, 0},
+		{"20 ip failures, wait rounded up", Failures{IPFailures: 20, IPOldestFailure: now.Add(-30*time.Second - 500*time.Millisecond)}, 30 * time.Second},
+		{"both: the longer", Failures{
 			UserFailures: 6, UserLastFailure: now,
 			IPFailures: 25, IPOldestFailure: now.Add(-50 * time.Second),
 		}, 10 * time.Second},
-		{"both: the longer is the name's", sesame.LoginFailures{
+		{"both: the longer is the name's", Failures{
 			UserFailures: 9, UserLastFailure: now,
 			IPFailures: 20, IPOldestFailure: now.Add(-50 * time.Second),
 		}, 16 * time.Second},
@@ -80,7 +80,7 @@ func TestThrottleKey(t *testing.T) {
 	}
 	long := strings.Repeat("é", 100) // 200 bytes
 	got := throttleKey(long)
-	if len(got) > maxUsernameLen || !strings.HasPrefix(long, got) || len(got) != 64 {
+	if len(got) > clip.Username || !strings.HasPrefix(long, got) || len(got) != 64 {
 		t.Errorf("throttleKey(200 bytes) = %d bytes %q; want the first 64 bytes, whole runes", len(got), got)
 	}
 	odd := "a" + strings.Repeat("é", 40) // 81 bytes; byte 64 splits an é
@@ -100,10 +100,12 @@ func TestThrottleAddr(t *testing.T) {
 		{"2001:db8::1", "2001:db8::/64"},
 		{"::1", "::/64"},
 		{"fe80::1%eth0", "fe80::/64"}, // the zone goes with the host bits
-		// IPv4, and IPv4 in IPv6 clothing: one client each, as they are.
+		// IPv4 as it is, and IPv4 in IPv6 clothing as the IPv4 client it
+		// is, so that the two spellings share one count.
 		{"203.0.113.7", "203.0.113.7"},
-		{"::ffff:203.0.113.7", "::ffff:203.0.113.7"},
-		{"::ffff:cb00:7107", "::ffff:cb00:7107"},
+		{"::ffff:203.0.113.7", "203.0.113.7"},
+		{"::ffff:cb00:7107", "203.0.113.7"},
+		{"::FFFF:203.0.113.7", "203.0.113.7"},
 		// Not an address: as it is.
 		{"", ""},
 		{"unknown", "unknown"},

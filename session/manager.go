@@ -301,16 +301,16 @@ func (m *Manager) RevokeAll(ctx context.Context, userID, exceptID string) ([]Ses
 }
 
 // DeleteExpired removes the sessions that are dead now, reports each to
-// Config.OnEnd (with a nil request) and returns how many it removed; see
-// Cleanup.
+// Config.OnEnd (with a nil request) and returns how many it removed, even
+// when it then fails; see Cleanup.
 func (m *Manager) DeleteExpired(ctx context.Context) (int, error) {
 	now := m.now()
 	gone, err := m.store.DeleteExpired(ctx, now)
-	if err != nil {
-		return 0, fmt.Errorf("session: delete expired: %w", err)
-	}
-	for _, s := range gone {
+	for _, s := range gone { // those removed before a failure too
 		m.ended(ctx, s, expiry(s, now), nil)
+	}
+	if err != nil {
+		return len(gone), fmt.Errorf("session: delete expired: %w", err)
 	}
 	return len(gone), nil
 }

@@ -182,8 +182,8 @@ func KeyOf(s Session) Key { return Key{CreatedAt: s.CreatedAt, ID: s.ID} }
 // A store that can tell whether it is reachable also implements Pinger.
 // Package storetest checks a store against this whole contract.
 type Store interface {
-	// Create stores a new record. A Hash or ID that already exists is an
-	// error. When limit is above zero, the user's sessions that are alive
+	// Create stores a new record. A Hash that is the current or previous
+	// hash of any session, or an ID that exists, is an error. When limit is above zero, the user's sessions that are alive
 	// at r.CreatedAt, r among them, must not number more than limit: Create
 	// first removes as many of the others as it takes, least recently used
 	// (by LastSeenAt) first, and returns them. Removing them and storing r
@@ -198,8 +198,10 @@ type Store interface {
 	// Rotate gives session id the new token of rn, atomically and only if
 	// its current Hash is still cur: no moment exists in which a reader
 	// finds the old state half changed. ErrNotFound when id does not exist;
-	// ErrConflict, changing nothing, when its Hash is no longer cur; an
-	// error, changing nothing, when another session has rn.Hash.
+	// ErrConflict, changing nothing, when its Hash is no longer cur (or,
+	// racing a Delete, when it is gone: either answer is right then); an
+	// error, changing nothing, when rn.Hash is the current or previous hash
+	// of any session.
 	Rotate(ctx context.Context, id string, cur Hash, rn Renewal) error
 	// Delete removes session id and returns it. When userID is not "", the
 	// session must also belong to userID: another user's session is
@@ -213,7 +215,8 @@ type Store interface {
 	// Count returns how many sessions are alive at now.
 	Count(ctx context.Context, now time.Time) (int, error)
 	// DeleteExpired removes every session dead at now and returns those it
-	// removed, each once, so that their end can be recorded.
+	// removed, each once, so that their end can be recorded. On an error it
+	// still returns those it had removed before it.
 	DeleteExpired(ctx context.Context, now time.Time) ([]Session, error)
 }
 

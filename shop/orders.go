@@ -115,16 +115,15 @@ func conflictDetail(err error) string {
 	}
 }
 
-// Orders returns one page of the signed-in user's own orders, newest first,
-// and the cursor of the next page ("" on the last). Any signed-in user may
+// Orders returns the signed-in user's own orders, newest first, at most
+// p.Limit, and the cursor of what follows ("" at the end). Any signed-in user may
 // list their own orders (CONTRACT §3), so no permission is asked.
-func (s *Service) Orders(ctx context.Context, page sesame.Page) ([]sesame.Order, string, error) {
+func (s *Service) Orders(ctx context.Context, p sesame.Paging) ([]sesame.Order, string, error) {
 	u, err := signedIn(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	page = page.Bounded()
-	orders, next, err := s.store.Orders(ctx, u.ID, page)
+	orders, next, err := s.store.Orders(ctx, u.ID, p.Bounded())
 	if err != nil {
 		return nil, "", fmt.Errorf("shop: orders: %w", err)
 	}

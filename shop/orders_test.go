@@ -148,17 +148,17 @@ func TestOrdersAreOwn(t *testing.T) {
 	adminOrder := buy(e.admin)
 
 	// Any signed-in user lists their own orders, even without checkout.
-	if os, next, err := e.shop.Orders(as(e.cust), sesame.Page{}); err != nil || len(os) != 0 || next != "" {
+	if os, next, err := e.shop.Orders(as(e.cust), sesame.Paging{}); err != nil || len(os) != 0 || next != "" {
 		t.Errorf("customer Orders = %v, %q, %v; want none", os, next, err)
 	}
-	if _, _, err := e.shop.Orders(visitor, sesame.Page{}); !errors.Is(err, sesame.ErrUnauthenticated) {
+	if _, _, err := e.shop.Orders(visitor, sesame.Paging{}); !errors.Is(err, sesame.ErrUnauthenticated) {
 		t.Errorf("visitor Orders: %v; want ErrUnauthenticated", err)
 	}
-	os, next, err := e.shop.Orders(as(e.priv), sesame.Page{Limit: 2})
+	os, next, err := e.shop.Orders(as(e.priv), sesame.Paging{Limit: 2})
 	if err != nil || len(os) != 2 || os[0].ID != privOrders[2].ID || os[1].ID != privOrders[1].ID || next == "" {
 		t.Fatalf("Orders page 1 = %+v, %q, %v; want the newest two and a cursor", os, next, err)
 	}
-	os, next, err = e.shop.Orders(as(e.priv), sesame.Page{Limit: 2, Cursor: next})
+	os, next, err = e.shop.Orders(as(e.priv), sesame.Paging{Limit: 2, Cursor: next})
 	if err != nil || len(os) != 1 || os[0].ID != privOrders[0].ID || next != "" {
 		t.Fatalf("Orders page 2 = %+v, %q, %v; want the oldest and no cursor", os, next, err)
 	}

@@ -24,33 +24,42 @@ type Authorizer interface {
 	Authorize(ctx context.Context, p sesame.Permission) error
 }
 
-// Service runs the shop. It is safe for concurrent use; its state lives in
-// the Store.
-type Service struct {
-	// Now returns the current time, stamped on orders; nil means time.Now.
+// Config is what a Service is built from. Store, Authorizer and Audit are
+// required.
+type Config struct {
+	Store      Store
+	Authorizer Authorizer
+	Audit      *audit.Log
+	// Now is the clock that stamps orders; nil means time.Now.
 	Now func() time.Time
+}
 
+// Service runs the shop. It is safe for concurrent use; its state lives in
+// the Store. Build it with New.
+type Service struct {
 	store Store
 	authz Authorizer
 	log   *audit.Log
+	now   func() time.Time
 }
 
-// New returns a Service over store that asks authz before every action and
-// records changes in log.
-func New(store Store, authz Authorizer, log *audit.Log) *Service {
-	return &Service{store: store, authz: authz, log: log}
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
+// New returns the Service of cfg: it asks cfg.Authorizer before every
+// action and records changes in cfg.Audit.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Authorizer == nil || cfg.Audit == nil {
+		return nil, errors.New("shop: Config.Store, Authorizer and Audit are required")
 	}
-	return time.Now()
+	s := &Service{store: cfg.Store, authz: cfg.Authorizer, log: cfg.Audit, now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
 }
 
 // authorize asks the Authorizer for p and returns the signed-in user it
 // allowed. The nil check guards against an Authorizer that allows a
-// visitor: every method below needs a user to act for.
+// visitor or an operator: every method below acts for a user, on their own
+// cart and orders.
 func (s *Service) authorize(ctx context.Context, p sesame.Permission) (*sesame.User, error) {
 	if err := s.authz.Authorize(ctx, p); err != nil {
 		return nil, err

@@ -35,35 +35,76 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	log := audit.New(db, nil)
-	log.Now = func() time.Time { return t0 }
-	authz, err := auth.New(db, log, auth.Params{Memory: 64, Iterations: 1, Parallelism: 1})
+	now := func() time.Time { return t0 }
+	log, err := audit.New(audit.Config{Store: db, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{db: db, log: log, shop: shop.New(db, authz, log)}
-	e.shop.Now = func() time.Time { return t0 }
-	user := func(name string, roles ...string) *sesame.User {
-		u, err := db.CreateUser(ctx, name, "$argon2id$unused", roles)
+	authz, err := auth.New(auth.Config{Store: db, Audit: log, Params: auth.Params{Memory: 64, Iterations: 1, Parallelism: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := shop.New(shop.Config{Store: db, Authorizer: authz, Audit: log, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := []sesame.NewUser{
+		{Username: "unauthorized_user", PasswordHash: "$argon2id$unused", Roles: []string{"customer"}},
+		{Username: "authorized_user", PasswordHash: "$argon2id$unused", Roles: []string{"customer", "privileged"}},
+		{Username: "admin", PasswordHash: "$argon2id$unused", Roles: []string{"admin"}},
+	}
+	products := []sesame.Product{
+		{SKU: "widget", Name: "widget", PriceCents: 250, Stock: 10},
+		{SKU: "gadget", Name: "gadget", PriceCents: 1000, Stock: 2},
+		{SKU: "bit", Name: "bit", PriceCents: 5, Stock: 999_500},
+	}
+	if ok, err := db.Seed(ctx, users, products, t0); err != nil || !ok {
+		t.Fatalf("Seed = %v, %v", ok, err)
+	}
+	user := func(name string) *sesame.User {
+		u, err := db.UserByUsername(ctx, name)
 		if err != nil {
-			t.Fatalf("CreateUser(%s): %v", name, err)
+			t.Fatalf("UserByUsername(%s): %v", name, err)
 		}
+		u.PasswordHash = "" // as an actor carries them
 		return u
 	}
-	e.cust = user("unauthorized_user", "customer")
-	e.priv = user("authorized_user", "customer", "privileged")
-	e.admin = user("admin", "admin")
-	product := func(sku string, price int64, stock int) *sesame.Product {
-		p := &sesame.Product{SKU: sku, Name: sku, PriceCents: price, Stock: stock}
-		if err := db.CreateProduct(ctx, p); err != nil {
-			t.Fatalf("CreateProduct(%s): %v", sku, err)
-		}
-		return p
+	e := &env{db: db, log: log, shop: svc}
+	e.cust, e.priv, e.admin = user("unauthorized_user"), user("authorized_user"), user("admin")
+	stored, err := db.Products(ctx)
+	if err != nil || len(stored) != 3 {
+		t.Fatalf("Products = %+v, %v", stored, err)
 	}
-	e.widget = product("widget", 250, 10)
-	e.gadget = product("gadget", 1000, 2)
-	e.bit = product("bit", 5, 999_500)
+	for i := range stored {
+		switch p := &stored[i]; p.SKU {
+		case "widget":
+			e.widget = p
+		case "gadget":
+			e.gadget = p
+		case "bit":
+			e.bit = p
+		}
+	}
 	return e
+}
+
+// TestNewRequires: a service without its store, authorizer or audit log
+// cannot work and is refused at construction.
+func TestNewRequires(t *testing.T) {
+	e := newEnv(t)
+	authz, err := auth.New(auth.Config{Store: e.db, Audit: e.log, Params: auth.Params{Memory: 64, Iterations: 1, Parallelism: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfg := range map[string]shop.Config{
+		"no store":      {Authorizer: authz, Audit: e.log},
+		"no authorizer": {Store: e.db, Audit: e.log},
+		"no audit log":  {Store: e.db, Authorizer: authz},
+	} {
+		if _, err := shop.New(cfg); err == nil {
+			t.Errorf("shop.New with %s succeeded; want an error", name)
+		}
+	}
 }
 
 func as(u *sesame.User) context.Context {
@@ -75,7 +116,7 @@ var visitor = sesame.NewContext(context.Background(), &sesame.Actor{IP: "192.0.2
 // trail returns u's audit trail, newest first.
 func (e *env) trail(t *testing.T, u *sesame.User) []sesame.Event {
 	t.Helper()
-	evs, _, err := e.log.Events(as(u), sesame.Page{Limit: sesame.MaxLimit})
+	evs, _, err := e.log.Events(as(u), sesame.Paging{Limit: sesame.MaxLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +168,7 @@ func TestPermissions(t *testing.T) {
 		{"RemoveFromCart", sesame.PermCartEdit, func(ctx context.Context) error { _, err := e.shop.RemoveFromCart(ctx, e.widget.ID); return err }},
 		{"Restock", sesame.PermTaskPerform, func(ctx context.Context) error { _, err := e.shop.Restock(ctx, e.widget.ID, 1); return err }},
 	}
-	nobody, err := e.db.CreateUser(context.Background(), "nobody", "$argon2id$unused", nil)
+	nobody, err := e.db.CreateUser(context.Background(), "nobody", "$argon2id$unused", nil, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +190,14 @@ func TestPermissions(t *testing.T) {
 				t.Errorf("as authorized_user: %v; want success", err)
 			}
 		})
+	}
+	// An operator holds every permission, but every method here acts for
+	// a signed-in user (their cart, their orders): it refuses an operator.
+	op := sesame.NewContext(context.Background(), &sesame.Actor{Operator: sesame.OperatorCLI})
+	for _, c := range calls {
+		if err := c.call(op); !errors.Is(err, sesame.ErrUnauthenticated) {
+			t.Errorf("%s as an operator: %v; want ErrUnauthenticated", c.name, err)
+		}
 	}
 	// The customer may browse and fill a cart but not check out or restock.
 	if _, err := e.shop.Checkout(as(e.cust), ""); !errors.Is(err, sesame.ErrForbidden) {

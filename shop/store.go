@@ -9,6 +9,17 @@ import (
 
 // Store is what the shop needs from storage. Every method is one transaction,
 // safe for concurrent use by several processes sharing one database.
+//
+// Its writes to stock must be safe against each other, on every instance:
+// Checkout and Restock of the same products may run at once in several
+// processes, and the store must give the same result as some order of them
+// one after the other. Checkout in particular must never sell a unit twice
+// nor leave stock below zero: its reads of the cart and the stock and its
+// writes must not interleave with another Checkout's. Taking the stock with
+// a guarded decrement (UPDATE … SET stock = stock - q WHERE id = ? AND
+// stock >= q, one statement per line, inside the transaction) is enough on
+// any database that runs single statements atomically; SQLite also holds
+// its write lock from BEGIN IMMEDIATE, and PostgreSQL takes row locks.
 type Store interface {
 	// Products returns every product, by id.
 	Products(ctx context.Context) ([]sesame.Product, error)
@@ -36,9 +47,9 @@ type Store interface {
 	// sesame.ErrEmptyCart; short stock is a *sesame.StockError naming every
 	// short line.
 	Checkout(ctx context.Context, userID int64, idempotencyKey string, now time.Time) (order *sesame.Order, placed bool, err error)
-	// Orders returns one page of the orders of userID, newest first, and the
-	// cursor of the next page ("" on the last).
-	Orders(ctx context.Context, userID int64, page sesame.Page) ([]sesame.Order, string, error)
+	// Orders returns the orders of userID, newest first, at most p.Limit
+	// after p.Cursor, and the cursor of what follows ("" at the end).
+	Orders(ctx context.Context, userID int64, p sesame.Paging) ([]sesame.Order, string, error)
 	// Order returns one order, whoever owns it, or sesame.ErrNotFound.
 	Order(ctx context.Context, id int64) (*sesame.Order, error)
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -14,36 +13,8 @@ func TestEmbeddedMigrations(t *testing.T) {
 		t.Fatal(migrationsErr)
 	}
 	for i, m := range migrations {
-		if m.version != i+1 || m.sql == "" {
+		if m.Version != i+1 || m.SQL == "" {
 			t.Errorf("migration %d: %+v", i, m)
-		}
-	}
-}
-
-func TestLoadMigrations(t *testing.T) {
-	file := &fstest.MapFile{Data: []byte("SELECT 1;")}
-	for _, tc := range []struct {
-		name   string
-		files  []string
-		wantOK bool
-	}{
-		{"in order", []string{"0001_a.sql", "0002_b.sql"}, true},
-		{"numbered without padding", []string{"2_b.sql", "10_j.sql", "1_a.sql", "3_c.sql", "4_d.sql",
-			"5_e.sql", "6_f.sql", "7_g.sql", "8_h.sql", "9_i.sql"}, true},
-		{"none", nil, false},
-		{"a gap", []string{"0001_a.sql", "0003_c.sql"}, false},
-		{"a repeat", []string{"0001_a.sql", "0001_b.sql"}, false},
-		{"starts at 2", []string{"0002_b.sql"}, false},
-		{"no number", []string{"0001_a.sql", "schema.sql"}, false},
-		{"zero", []string{"0000_a.sql", "0001_b.sql"}, false},
-	} {
-		fsys := fstest.MapFS{}
-		for _, f := range tc.files {
-			fsys["migrations/"+f] = file
-		}
-		ms, err := loadMigrations(fsys)
-		if (err == nil) != tc.wantOK {
-			t.Errorf("%s: %d migrations, error %v", tc.name, len(ms), err)
 		}
 	}
 }
@@ -72,10 +43,16 @@ func TestConstraintCodes(t *testing.T) {
 	}{
 		{"username in another case", `INSERT INTO users (username, password_hash, created_at) VALUES ('A', 'h', 0)`,
 			sqlite3.SQLITE_CONSTRAINT_UNIQUE},
+		{"a product without a SKU", `INSERT INTO products (sku, name, price_cents, stock) VALUES ('', 'n', 1, 1)`,
+			sqlite3.SQLITE_CONSTRAINT_CHECK},
+		{"a product without a name", `UPDATE products SET name = ''`, sqlite3.SQLITE_CONSTRAINT_CHECK},
+		{"a SKU twice", `INSERT INTO products (sku, name, price_cents, stock) VALUES ('s', 'm', 1, 1)`,
+			sqlite3.SQLITE_CONSTRAINT_UNIQUE},
 		{"stock below zero", `UPDATE products SET stock = -1`, sqlite3.SQLITE_CONSTRAINT_CHECK},
 		{"stock above MaxStock", `UPDATE products SET stock = 1000001`, sqlite3.SQLITE_CONSTRAINT_CHECK},
 		{"negative price", `UPDATE products SET price_cents = -1`, sqlite3.SQLITE_CONSTRAINT_CHECK},
 		{"a text price", `UPDATE products SET price_cents = 'free'`, sqlite3.SQLITE_CONSTRAINT_DATATYPE},
+		{"disabled neither 0 nor 1", `UPDATE users SET disabled = 2`, sqlite3.SQLITE_CONSTRAINT_CHECK},
 		{"cart line of 101", `INSERT INTO cart_items VALUES (1, 1, 101)`, sqlite3.SQLITE_CONSTRAINT_CHECK},
 		{"cart line of 0", `INSERT INTO cart_items VALUES (1, 1, 0)`, sqlite3.SQLITE_CONSTRAINT_CHECK},
 		{"cart of nobody", `INSERT INTO cart_items VALUES (2, 1, 1)`, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY},

@@ -199,19 +199,19 @@ func (db *DB) Order(ctx context.Context, id int64) (*sesame.Order, error) {
 	return o, nil
 }
 
-// Orders returns one page of the orders of userID with their lines, newest
-// first, and the cursor of the next page ("" on the last).
-func (db *DB) Orders(ctx context.Context, userID int64, page sesame.Page) ([]sesame.Order, string, error) {
-	page, before, err := pageBounds(page)
+// Orders returns the orders of userID with their lines, newest first, at
+// most p.Limit after p.Cursor, and the cursor of what follows.
+func (db *DB) Orders(ctx context.Context, userID int64, p sesame.Paging) ([]sesame.Order, string, error) {
+	p, before, err := pageBounds(p)
 	if err != nil {
 		return nil, "", db.wrap("orders", err)
 	}
-	// The page is chosen in a subquery, so that LIMIT counts orders, not
+	// The orders are chosen in a subquery, so that LIMIT counts orders, not
 	// lines, and one statement reads a consistent snapshot of both.
 	rows, err := db.db.QueryContext(ctx, fmt.Sprintf(selectOrders, `(
 			SELECT * FROM orders WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?
 		)`)+` ORDER BY o.id DESC, i.product_id`,
-		userID, before, page.Limit+1)
+		userID, before, p.Limit+1)
 	if err != nil {
 		return nil, "", db.wrap("orders", err)
 	}
@@ -219,21 +219,21 @@ func (db *DB) Orders(ctx context.Context, userID int64, page sesame.Page) ([]ses
 	if err != nil {
 		return nil, "", db.wrap("orders", err)
 	}
-	orders, next := sesame.Cut(page, orders, func(o sesame.Order) int64 { return o.ID })
+	orders, next := sesame.Cut(p, orders, func(o sesame.Order) int64 { return o.ID })
 	return orders, next, nil
 }
 
-// pageBounds returns page Bounded and the id that the rows of the page must
+// pageBounds returns p Bounded and the id that the rows it asks for must
 // lie below. A cursor that is not one this store gave out is a
 // *sesame.InvalidError.
-func pageBounds(page sesame.Page) (sesame.Page, int64, error) {
-	page = page.Bounded()
-	after, err := page.AfterID()
+func pageBounds(p sesame.Paging) (sesame.Paging, int64, error) {
+	p = p.Bounded()
+	after, err := p.AfterID()
 	if err != nil {
-		return page, 0, err
+		return p, 0, err
 	}
 	if after == 0 {
-		return page, math.MaxInt64, nil
+		return p, math.MaxInt64, nil
 	}
-	return page, after, nil
+	return p, after, nil
 }

@@ -3,22 +3,16 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/sesamehq/sesame"
 )
-
-// NewUser is a user for Seed to create.
-type NewUser struct {
-	Username     string
-	PasswordHash string
-	Roles        []string
-}
 
 // Seed fills an empty database with users and products, all in one
 // transaction, and reports whether it did. A database that already has a
 // user is left alone, so seeding on every start is safe; a crash halfway
 // leaves nothing behind, so the next start seeds again from scratch.
-func (db *DB) Seed(ctx context.Context, users []NewUser, products []sesame.Product) (bool, error) {
+func (db *DB) Seed(ctx context.Context, users []sesame.NewUser, products []sesame.Product, now time.Time) (bool, error) {
 	seeded := false
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -26,7 +20,7 @@ func (db *DB) Seed(ctx context.Context, users []NewUser, products []sesame.Produ
 			return err
 		}
 		for _, u := range users {
-			if _, err := createUser(ctx, tx, u.Username, u.PasswordHash, u.Roles); err != nil {
+			if _, err := createUser(ctx, tx, u.Username, u.PasswordHash, u.Roles, now); err != nil {
 				return err
 			}
 		}

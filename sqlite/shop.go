@@ -51,31 +51,6 @@ func (db *DB) Product(ctx context.Context, id int64) (*sesame.Product, error) {
 
 func productName(id int64) string { return "product " + strconv.FormatInt(id, 10) }
 
-// CreateProduct adds p and sets p.ID. A SKU already in use matches
-// sesame.ErrConflict; a value out of bounds is a *sesame.InvalidError.
-func (db *DB) CreateProduct(ctx context.Context, p *sesame.Product) error {
-	inv := &sesame.InvalidError{}
-	if p.SKU == "" {
-		inv.Add("sku", "is required")
-	}
-	if p.Name == "" {
-		inv.Add("name", "is required")
-	}
-	if p.PriceCents < 0 {
-		inv.Add("price_cents", "must not be negative")
-	}
-	if p.Stock < 0 || p.Stock > sesame.MaxStock {
-		inv.Add("stock", "must be from 0 to "+strconv.Itoa(sesame.MaxStock))
-	}
-	if err := inv.Err(); err != nil {
-		return db.wrap("create product", err)
-	}
-	if err := insertProduct(ctx, db.db, p); err != nil {
-		return db.wrap("create product", err)
-	}
-	return nil
-}
-
 // insertProduct inserts p through q and sets its ID.
 func insertProduct(ctx context.Context, q querier, p *sesame.Product) error {
 	err := q.QueryRowContext(ctx, `
@@ -113,20 +88,20 @@ func (db *DB) Cart(ctx context.Context, userID int64) (sesame.Cart, error) {
 	return cart, nil
 }
 
-// AddToCart adds quantity (at least 1) of productID to the cart of userID.
-// An unknown product matches sesame.ErrNotFound. When the line would exceed
-// sesame.MaxLineQuantity it returns an error matching sesame.ErrConflict and
-// changes nothing: the guard sits in the upsert itself, so that concurrent
-// adds can never pass it together.
+// AddToCart adds quantity (1 to sesame.MaxLineQuantity, which the service
+// checks) of productID to the cart of userID. An unknown product matches
+// sesame.ErrNotFound. When the line would exceed sesame.MaxLineQuantity it
+// returns an error matching sesame.ErrConflict and changes nothing: the
+// guard sits in the upsert itself, so that concurrent adds can never pass
+// it together.
 func (db *DB) AddToCart(ctx context.Context, userID, productID int64, quantity int) error {
-	if quantity < 1 {
-		return db.wrap("add to cart", sesame.Invalid("quantity", "must be at least 1"))
-	}
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		if err := productExists(ctx, tx, productID); err != nil {
 			return err
 		}
 		if quantity > sesame.MaxLineQuantity {
+			// SQLite checks the row to insert before it finds the
+			// conflict, so the upsert would fail on the CHECK instead.
 			return lineTooLarge()
 		}
 		res, err := tx.ExecContext(ctx, `
@@ -155,15 +130,12 @@ func lineTooLarge() error {
 	return fmt.Errorf("a cart line holds at most %d: %w", sesame.MaxLineQuantity, sesame.ErrConflict)
 }
 
-// SetCartQuantity sets the quantity of a line of the cart of userID, adding
-// it when missing; 0 removes it. It reports whether a row changed: setting
-// the quantity a line already has, or removing a line that is not there,
-// changes nothing. An unknown product matches sesame.ErrNotFound; a
-// quantity outside 0..sesame.MaxLineQuantity is a *sesame.InvalidError.
+// SetCartQuantity sets the quantity (0 to sesame.MaxLineQuantity, which
+// the service checks) of a line of the cart of userID, adding it when
+// missing; 0 removes it. It reports whether a row changed: setting the
+// quantity a line already has, or removing a line that is not there,
+// changes nothing. An unknown product matches sesame.ErrNotFound.
 func (db *DB) SetCartQuantity(ctx context.Context, userID, productID int64, quantity int) (bool, error) {
-	if quantity < 0 || quantity > sesame.MaxLineQuantity {
-		return false, db.wrap("set cart quantity", sesame.Invalid("quantity", "must be from 0 to "+strconv.Itoa(sesame.MaxLineQuantity)))
-	}
 	var changed bool
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		if err := productExists(ctx, tx, productID); err != nil {
@@ -208,13 +180,11 @@ func productExists(ctx context.Context, q querier, id int64) error {
 	return nil
 }
 
-// Restock adds quantity (at least 1) to the stock of productID and returns
-// the product. Stock beyond sesame.MaxStock matches sesame.ErrConflict and
-// changes nothing; an unknown product matches sesame.ErrNotFound.
+// Restock adds quantity (at least 1, which the service checks) to the stock
+// of productID and returns the product. Stock beyond sesame.MaxStock
+// matches sesame.ErrConflict and changes nothing; an unknown product
+// matches sesame.ErrNotFound.
 func (db *DB) Restock(ctx context.Context, productID int64, quantity int) (*sesame.Product, error) {
-	if quantity < 1 {
-		return nil, db.wrap("restock", sesame.Invalid("quantity", "must be at least 1"))
-	}
 	var p sesame.Product
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		if err := productExists(ctx, tx, productID); err != nil {

@@ -73,6 +73,9 @@ func problemFor(err error) problem {
 	case errors.Is(err, errCrossOrigin):
 		return problem{Status: http.StatusForbidden, Code: "forbidden",
 			Message: "This request came from another site and was refused."}
+	case errors.Is(err, sesame.ErrReauthenticationRequired):
+		return problem{Status: http.StatusForbidden, Code: "reauthentication_required",
+			Message: "Enter your password again to do this."}
 	case errors.As(err, &perm):
 		return problem{Status: http.StatusForbidden, Code: "forbidden",
 			Message: "You are not allowed to " + describe(perm.Permission) + "."}

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/sesamehq/sesame/web"
 )
 
 // TestCleanupAuditsExpiry: a session that times out while nobody uses it is
@@ -21,7 +19,7 @@ func TestCleanupAuditsExpiry(t *testing.T) {
 	_, _, id := whoAmI(t, forgotten)
 
 	a.clock.Advance(31 * time.Minute)
-	n, err := a.srv.Handler().(*web.Handler).Sessions().DeleteExpired(context.Background())
+	n, err := a.srv.Services().Sessions.DeleteExpired(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("DeleteExpired = %d, %v; want the one idle session", n, err)
 	}

@@ -77,22 +77,21 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// newApp starts sesame on a new database with the demo data, idle timeout
-// 30m and lifetime 12h, on a clock that moves only when told. Each change is
+// newApp starts sesame on a new database with the demo data and the
+// defaults of sesame serve (idle timeout 30m, lifetime 12h, a new token
+// every 15m), on a clock that moves only when told. Each change is
 // applied to that configuration before the start.
 func newApp(t *testing.T, changes ...func(*app.Config)) *testApp {
 	t.Helper()
 	demo := true
 	a := &testApp{t: t, clock: &clock{t: time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
 	var stdout bytes.Buffer
+	cfg := app.DefaultConfig() // renewal every 15 minutes, as sesame serve
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "sesame.db")
+	cfg.Demo = &demo
 	a.srv = &app.Server{
-		Config: app.Config{
-			Addr:        "127.0.0.1:0",
-			DB:          "sqlite:" + filepath.Join(t.TempDir(), "sesame.db"),
-			IdleTimeout: 30 * time.Minute,
-			Lifetime:    12 * time.Hour,
-			Demo:        &demo,
-		},
+		Config: cfg,
 		Params: testParams,
 		Logger: slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Stdout: &stdout,

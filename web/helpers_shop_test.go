@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesamehq/sesame/sqlite"
 )
@@ -95,7 +96,7 @@ func addBuyers(t *testing.T, a *testApp, n int) []string {
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("buyer%02d", i)
-		if _, err := db.CreateUser(context.Background(), names[i], hash, []string{"customer", "privileged"}); err != nil {
+		if _, err := db.CreateUser(context.Background(), names[i], hash, []string{"customer", "privileged"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

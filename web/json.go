@@ -24,7 +24,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes()) // the status is out; a failed write means the client left
 }
 
 type errorBody struct {
@@ -50,6 +50,11 @@ type shortLineJSON struct {
 func (h *Handler) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err)
 	h.logProblem(r, p, err)
+	writeError(w, p)
+}
+
+// writeError writes p as the JSON error answer.
+func writeError(w http.ResponseWriter, p problem) {
 	body := errorBody{Error: errorJSON{Code: p.Code, Message: p.Message, Fields: p.Fields}}
 	for _, l := range p.Short {
 		body.Error.Short = append(body.Error.Short, shortLineJSON{l.ProductID, l.Name, l.Wanted, l.Available})

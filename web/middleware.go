@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
-	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/account"
 	"github.com/sesamehq/sesame/auth"
 	"github.com/sesamehq/sesame/session"
 )
@@ -24,8 +24,10 @@ const contentSecurityPolicy = "default-src 'self'; object-src 'none'; base-uri '
 // middleware wraps next in the chain every request passes; the last
 // wrapped runs first. The cross-origin check runs after the session and the
 // user are loaded, so that its refusal, like every 403, is audited with who
-// it was (it reads only headers, so the order costs nothing); the client's
-// address comes before the log and the session, which both record it.
+// it was (it reads only headers, so the order costs nothing). The request
+// log runs inside the session's Middleware, so that it sees the session as
+// the handler left it (a sign-in's new one); a request the session store
+// failed is logged by SessionUnavailable instead.
 func (h *Handler) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
@@ -33,9 +35,8 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 	handler := h.limitBody(next)
 	handler = cop.Handler(handler)
 	handler = h.loadUser(handler)
-	handler = h.sessions.Middleware(handler)
 	handler = h.logRequests(handler)
-	handler = h.identifyClient(handler)
+	handler = h.sessions.Middleware(handler)
 	handler = h.recoverPanics(handler)
 	return SecurityHeaders(handler)
 }
@@ -104,61 +105,66 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests logs one line per request: never the query string, a cookie
-// or a token, but the public session id and user, which say who it was.
+// or a token, but the public session id and user, which say who it was:
+// the session the handler left (a sign-in's new one), else the one the
+// request came with (a sign-out's).
 func (h *Handler) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		start := h.now()
+		came, _ := h.sessions.FromContext(r.Context())
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		a := sesame.ActorFrom(r.Context())
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"duration", time.Since(start), "ip", a.IP}
-		if a.User != nil {
-			attrs = append(attrs, "user", a.User.ID, "session", a.SessionID)
+			"duration", h.now().Sub(start), "ip", h.clientIP(r)}
+		s, ok := h.sessions.FromContext(r.Context())
+		if !ok {
+			s = came
+		}
+		if s.ID != "" {
+			attrs = append(attrs, "user", s.UserID, "session", s.ID)
 		}
 		h.log.InfoContext(r.Context(), "request", attrs...)
 	})
 }
 
-// identifyClient puts an actor holding the client's address in the
-// context; loadUser fills in who they are. It comes before the session so
-// that an expiry found while loading it is audited with the address.
-func (h *Handler) identifyClient(next http.Handler) http.Handler {
+// loadUser puts the request's actor in its context, once: the client's
+// address and browser and, with a session, its signed-in user as the
+// session recorded them at sign-in. A session that recorded nothing (begun
+// by an earlier version) has its user read from the store; one whose user
+// no longer exists is ended.
+func (h *Handler) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := &sesame.Actor{IP: h.clientIP(r), UserAgent: r.UserAgent()}
+		if s, ok := h.sessions.FromContext(r.Context()); ok {
+			user, err := account.UserOf(s)
+			if errors.Is(err, account.ErrNoSnapshot) {
+				user, err = h.storedUser(r.Context(), s)
+			}
+			switch {
+			case err == nil:
+				a.User, a.SessionID = user, s.ID
+			case errors.Is(err, sesame.ErrNotFound):
+				if err := h.sessions.Logout(r.Context()); err != nil {
+					h.fail(w, r, err)
+					return
+				}
+			default:
+				h.fail(w, r, err)
+				return
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(sesame.NewContext(r.Context(), a)))
 	})
 }
 
-// loadUser turns the request's session into its signed-in user. A session
-// whose user no longer exists is ended.
-func (h *Handler) loadUser(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, ok := session.FromContext(r.Context())
-		if !ok {
-			next.ServeHTTP(w, r)
-			return
-		}
-		var user *sesame.User
-		id, err := userOf(s)
-		if err == nil {
-			user, err = h.auth.User(r.Context(), id)
-		}
-		switch {
-		case err == nil:
-			a := sesame.ActorFrom(r.Context())
-			a.User, a.SessionID = user, s.ID
-		case errors.Is(err, sesame.ErrNotFound), errors.Is(err, strconv.ErrSyntax), errors.Is(err, strconv.ErrRange):
-			if err := h.sessions.Logout(w, r); err != nil {
-				h.fail(w, r, err)
-				return
-			}
-		default:
-			h.fail(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// storedUser reads the user of s from the store; a user id that cannot be
+// one matches sesame.ErrNotFound.
+func (h *Handler) storedUser(ctx context.Context, s session.Session) (*sesame.User, error) {
+	id, err := strconv.ParseInt(s.UserID, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("session user %q: %w", s.UserID, sesame.ErrNotFound)
+	}
+	return h.auth.User(ctx, id)
 }
 
 // crossOriginDenied answers an unsafe request that a browser says came from
@@ -168,7 +174,7 @@ func (h *Handler) loadUser(next http.Handler) http.Handler {
 // a way to fill the disk.
 func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	a := sesame.ActorFrom(r.Context())
-	if a.User != nil || h.anonymousDenials.allow(auth.ThrottleAddr(a.IP), time.Now()) {
+	if a.User != nil || h.anonymousDenials.allow(auth.ThrottleAddr(a.IP), h.now()) {
 		h.audit.Record(r.Context(), sesame.Event{
 			Action:  sesame.ActionAccessDenied,
 			Outcome: sesame.OutcomeDenied,
@@ -202,35 +208,3 @@ func (h *Handler) limitBody(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-
-// sessionExpired audits a session that timed out, found by a request or
-// removed by the cleanup.
-func (h *Handler) sessionExpired(ctx context.Context, s session.Session, r *http.Request) {
-	id, _ := userOf(s)
-	e := sesame.Event{
-		UserID:    id,
-		Action:    sesame.ActionSessionExpire,
-		Outcome:   sesame.OutcomeSuccess,
-		SessionID: s.ID,
-	}
-	if r == nil {
-		// No request: the cleanup. The session's own address and browser
-		// say where it was used.
-		e.IP, e.UserAgent, e.Detail = s.IP, s.UserAgent, "removed by the cleanup"
-	}
-	h.audit.Record(ctx, e)
-}
-
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// sessionUser and userOf convert between the user ids of the domain and
-// the opaque strings by which the session package knows users.
-func sessionUser(id int64) string { return strconv.FormatInt(id, 10) }
-
-func userOf(s session.Session) (int64, error) { return strconv.ParseInt(s.UserID, 10, 64) }

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sesamehq/sesame"
@@ -94,6 +96,10 @@ func orderLines(o *sesame.Order) linesView {
 	return linesView{Items: o.Items, TotalCents: o.TotalCents}
 }
 
+// parsedPages returns the templates, parsed the first time it is called
+// (by New, at start).
+var parsedPages = sync.OnceValues(parsePages)
+
 func parsePages() (*pages, error) {
 	layout, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -152,26 +158,32 @@ func (v view) Older(cursor string) string {
 	return v.Path + "?" + q.Encode()
 }
 
-// render writes page name with status. It renders into a buffer first, so
-// that a template failure becomes a clean 500 rather than half a page.
+// render writes page name with status, for the request's actor.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any, p *problem) {
-	t, ok := h.pages.byName[name]
+	v := view{Title: title, User: sesame.ActorFrom(r.Context()).User, Path: r.URL.Path, Page: name, Problem: p, Data: data, url: r.URL}
+	h.pages.write(w, r, h.log, status, name, v)
+}
+
+// write renders page name for v with status. It renders into a buffer
+// first, so that a template failure becomes a clean 500 rather than half a
+// page.
+func (pg *pages) write(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, name string, v view) {
+	t, ok := pg.byName[name]
 	if !ok {
 		panic("web: no template " + name) // a programming error, caught by recoverPanics
 	}
-	v := view{Title: title, User: sesame.ActorFrom(r.Context()).User, Path: r.URL.Path, Page: name, Problem: p, Data: data, url: r.URL}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
-		h.log.ErrorContext(r.Context(), "render", "page", name, "err", err)
+		log.ErrorContext(r.Context(), "render", "page", name, "err", err)
 		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if p != nil {
-		setRetryAfter(w, *p)
+	if v.Problem != nil {
+		setRetryAfter(w, *v.Problem)
 	}
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes()) // the status is out; a failed write means the client left
 }
 
 // pageError answers a page request that failed. A visitor who is not signed

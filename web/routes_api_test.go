@@ -18,7 +18,7 @@ import (
 var (
 	userShape    = shape{"id": "number", "username": "string", "roles": "array", "permissions": "array"}
 	sessionShape = shape{"id": "string", "created_at": "time", "last_seen_at": "time", "expires_at": "time",
-		"idle_expires_at": "time", "ip": "string", "user_agent": "string", "current": "bool"}
+		"idle_expires_at": "time", "ip": "string", "user_agent": "string", "current": "bool", "remembered": "bool"}
 	productShape = shape{"id": "number", "sku": "string", "name": "string", "description": "string",
 		"price_cents": "number", "stock": "number"}
 	cartShape = shape{"items": "array", "total_cents": "number"}

@@ -97,9 +97,13 @@ func testListPages(t *testing.T, s session.Store) {
 		if len(l) < q.Limit {
 			break
 		}
-		if page == 0 { // a session of the first page ends
-			if _, err := s.Delete(t.Context(), l[0].ID, ""); err != nil {
-				t.Fatal(err)
+		if page == 0 {
+			// Sessions of the first page end, among them the one the next
+			// page starts after: the key, not the session, says where.
+			for _, gone := range []session.Session{l[0], l[len(l)-1]} {
+				if _, err := s.Delete(t.Context(), gone.ID, ""); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		q.After = session.KeyOf(l[len(l)-1])
@@ -123,6 +127,36 @@ func testListSkipsDead(t *testing.T, s session.Store) {
 			t.Errorf("List(%q) at %v = %v, want only the live %s", q.UserID, t0, got, live.ID)
 		}
 	}
+}
+
+// testDeadlinesMove: Touch and Rotate move the idle deadline that Count,
+// List and DeleteExpired go by, not only the one Get returns: a store that
+// indexes deadlines apart from the record must update the index too, or
+// the sweep would end sessions in use.
+func testDeadlinesMove(t *testing.T, s session.Store) {
+	ctx := t.Context()
+	touched, rotated := record("u"), record("u")
+	create(t, s, touched, rotated)
+	later := now().Add(3 * time.Hour) // past both idle deadlines as created
+	if err := s.Touch(ctx, touched.ID, now(), later.Add(time.Hour)); err != nil {
+		t.Fatalf("Touch: %v", err)
+	}
+	rn := renewal(rotated, true)
+	rn.IdleExpiresAt = later.Add(time.Hour)
+	if err := s.Rotate(ctx, rotated.ID, rotated.Hash, rn); err != nil {
+		t.Fatalf("Rotate: %v", err)
+	}
+	if n, err := s.Count(ctx, later); err != nil || n != 2 {
+		t.Errorf("Count at %v = %d, %v; want both sessions, whose deadlines moved past it", later, n, err)
+	}
+	if l := list(t, s, session.Query{UserID: "u", Now: later}); len(l) != 2 {
+		t.Errorf("List at %v = %v; want both sessions", later, listed(l))
+	}
+	if gone, err := s.DeleteExpired(ctx, later); err != nil || len(gone) != 0 {
+		t.Errorf("DeleteExpired at %v = %v, %v; want none", later, ids(gone), err)
+	}
+	mustGet(t, s, touched.Hash)
+	mustGet(t, s, rn.Hash)
 }
 
 func testCount(t *testing.T, s session.Store) {

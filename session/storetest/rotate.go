@@ -154,6 +154,26 @@ func testRotateOntoExisting(t *testing.T, s session.Store) {
 	equal(t, mustGet(t, s, b.Hash), b)
 }
 
+// testRotateOntoPrevious: nor may a renewal give a session a hash that
+// another session keeps as its previous one.
+func testRotateOntoPrevious(t *testing.T, s session.Store) {
+	ctx := t.Context()
+	a, b := record("a"), record("b")
+	create(t, s, a, b)
+	rn := renewal(a, true)
+	if err := s.Rotate(ctx, a.ID, a.Hash, rn); err != nil {
+		t.Fatalf("Rotate: %v", err)
+	}
+	a = applied(a, rn)
+	onto := renewal(b, true)
+	onto.Hash = rn.PrevHash // a's previous hash
+	if err := s.Rotate(ctx, b.ID, b.Hash, onto); err == nil {
+		t.Error("Rotate onto another session's previous hash succeeded")
+	}
+	equal(t, mustGet(t, s, b.Hash), b)
+	equal(t, mustGet(t, s, rn.PrevHash), a)
+}
+
 // testRotateConcurrent: of many requests renewing one token at once,
 // exactly one wins; the others are told ErrConflict.
 func testRotateConcurrent(t *testing.T, s session.Store) {

@@ -7,6 +7,7 @@ package storetest
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -46,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		{"CreateGet", testCreateGet},
 		{"GetUnknown", testGetUnknown},
 		{"CreateDuplicate", testCreateDuplicate},
+		{"CreateOntoPrevious", testCreateOntoPrevious},
 		{"DataIsCopied", testDataIsCopied},
 		{"CreateLimit", testCreateLimit},
 		{"CreateLimitIgnoresDead", testCreateLimitIgnoresDead},
@@ -56,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		{"RotateConflict", testRotateConflict},
 		{"RotateUnconditional", testRotateUnconditional},
 		{"RotateOntoExisting", testRotateOntoExisting},
+		{"RotateOntoPrevious", testRotateOntoPrevious},
 		{"RotateConcurrent", testRotateConcurrent},
 		{"Delete", testDelete},
 		{"DeleteOwner", testDeleteOwner},
@@ -64,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		{"ListPages", testListPages},
 		{"ListSkipsDead", testListSkipsDead},
 		{"Count", testCount},
+		{"DeadlinesMove", testDeadlinesMove},
 		{"DeleteExpired", testDeleteExpired},
 		{"DeleteExpiredAtDeadline", testDeleteExpiredAtDeadline},
 		{"Concurrent", testConcurrent},
@@ -92,7 +96,7 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 func record(userID string) session.Record {
 	t := now()
 	return session.Record{Hash: newHash(), Session: session.Session{
-		ID:              rand.Text(),
+		ID:              newID(),
 		UserID:          userID,
 		CreatedAt:       t.Add(-time.Minute),
 		LastSeenAt:      t,
@@ -105,6 +109,16 @@ func record(userID string) session.Record {
 		TokenIssuedAt:   t.Add(-time.Minute),
 		Data:            []byte(`{"roles":["customer"]}` + "\x00\xff"),
 	}}
+}
+
+// newID returns a public id as the Manager draws them: 16 random bytes in
+// unpadded base64url, so that ids hold both cases, digits, '-' and '_', and
+// a store that orders them other than byte by byte (a linguistic
+// collation, say) fails the list tests.
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func newHash() session.Hash {
@@ -142,7 +156,7 @@ func wantGone(t *testing.T, s session.Store, h session.Hash) {
 func equal(t *testing.T, got, want session.Record) {
 	t.Helper()
 	if got.Hash != want.Hash || got.PrevHash != want.PrevHash || !got.PrevValidUntil.Equal(want.PrevValidUntil) {
-		t.Fatalf("record hashes differ:\n got %x prev %x until %v\nwant %x prev %x until %v",
+		t.Fatalf("record hashes differ:\n got %s prev %s until %v\nwant %s prev %s until %v",
 			got.Hash, got.PrevHash, got.PrevValidUntil, want.Hash, want.PrevHash, want.PrevValidUntil)
 	}
 	equalSession(t, got.Session, want.Session)
@@ -214,6 +228,27 @@ func testCreateDuplicate(t *testing.T, s session.Store) {
 		t.Error("Create with an existing public id succeeded")
 	}
 	equal(t, mustGet(t, s, r.Hash), r)
+}
+
+// testCreateOntoPrevious: a new session may not take the hash another
+// session keeps as its previous one: that token would then open two
+// sessions, and which one Get finds would be the store's guess.
+func testCreateOntoPrevious(t *testing.T, s session.Store) {
+	ctx := t.Context()
+	r := record("u1")
+	create(t, s, r)
+	rn := renewal(r, true)
+	if err := s.Rotate(ctx, r.ID, r.Hash, rn); err != nil {
+		t.Fatalf("Rotate: %v", err)
+	}
+	clash := record("u2")
+	clash.Hash = r.Hash // now r's previous hash
+	if _, err := s.Create(ctx, clash, 0); err == nil {
+		t.Fatal("Create with another session's previous hash succeeded")
+	}
+	if got := mustGet(t, s, r.Hash); got.ID != r.ID {
+		t.Errorf("the previous hash now finds session %s, want %s", got.ID, r.ID)
+	}
 }
 
 // testDataIsCopied: the store keeps its own copy of Data; a caller changing

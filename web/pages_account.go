@@ -4,54 +4,34 @@ import (
 	"net/http"
 
 	"github.com/sesamehq/sesame"
-	"github.com/sesamehq/sesame/session"
+	"github.com/sesamehq/sesame/account"
 )
 
-// sessionView is a session as the account pages and the API show it.
-type sessionView struct {
-	session.Session
-	Current bool
-}
-
 type sessionsView struct {
-	Sessions []sessionView
+	Sessions []account.SessionInfo
 	Next     string
 }
 
 func (h *Handler) sessionList(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
+	pg, err := pagingOf(r)
 	if err != nil {
 		return err
 	}
-	v, err := h.sessionsOf(r, page)
+	list, next, err := h.accounts.Sessions(r.Context(), pg)
 	if err != nil {
 		return err
 	}
-	h.render(w, r, http.StatusOK, "sessions", "Your sessions", v, nil)
+	h.render(w, r, http.StatusOK, "sessions", "Your sessions", sessionsView{list, next}, nil)
 	return nil
 }
 
-// sessionsOf returns a page of the signed-in user's sessions, the request's
-// own marked.
-func (h *Handler) sessionsOf(r *http.Request, page sesame.Page) (sessionsView, error) {
-	list, next, err := h.listSessions(r, page)
-	if err != nil {
-		return sessionsView{}, err
-	}
-	current := sesame.ActorFrom(r.Context()).SessionID
-	v := sessionsView{Sessions: make([]sessionView, len(list)), Next: next}
-	for i, s := range list {
-		v.Sessions[i] = sessionView{Session: s, Current: s.ID == current}
-	}
-	return v, nil
-}
-
 func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request) error {
-	current, err := h.endSession(w, r, r.PathValue("id"))
+	current, err := h.accounts.EndSession(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	if current {
+		signedOut(w)
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return nil
 	}
@@ -60,11 +40,18 @@ func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) revokeOtherSessions(w http.ResponseWriter, r *http.Request) error {
-	if err := h.endOtherSessions(r); err != nil {
+	if _, err := h.accounts.EndOtherSessions(r.Context()); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/account/sessions", http.StatusSeeOther)
 	return nil
+}
+
+// signedOut tells the browser to forget this site's cookies too (CONTRACT
+// §6), once the request's session has ended: any other cookie it holds
+// for the site goes with the session.
+func signedOut(w http.ResponseWriter) {
+	w.Header().Set("Clear-Site-Data", `"cookies"`)
 }
 
 type activityView struct {
@@ -73,11 +60,11 @@ type activityView struct {
 }
 
 func (h *Handler) activity(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
+	pg, err := pagingOf(r)
 	if err != nil {
 		return err
 	}
-	events, next, err := h.audit.Events(r.Context(), page)
+	events, next, err := h.audit.Events(r.Context(), pg)
 	if err != nil {
 		return err
 	}
@@ -95,7 +82,7 @@ func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 	err := parseForm(r)
 	if err == nil {
-		err = h.changePasswordAndRotate(w, r, r.PostFormValue("current_password"), r.PostFormValue("new_password"))
+		err = h.accounts.ChangePassword(r.Context(), r.PostFormValue("current_password"), r.PostFormValue("new_password"))
 	}
 	if err != nil {
 		status, p, err := formFailure(err)

@@ -1,94 +1,13 @@
 package web
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/sesamehq/sesame"
 )
-
-func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
-	h.render(w, r, http.StatusOK, "home", "Home", nil, nil)
-	return nil
-}
-
-type loginView struct {
-	Username string
-	Next     string
-}
-
-func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
-	h.render(w, r, http.StatusOK, "login", "Sign in", loginView{Next: h.safeNext(r.URL.Query().Get("next"))}, nil)
-	return nil
-}
-
-// login signs in and sends the browser where it was going. Every failure
-// shows the form again with one message, the same whether the username
-// exists or not.
-func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
-	err := parseForm(r)
-	next := h.safeNext(r.PostFormValue("next"))
-	username := r.PostFormValue("username")
-	if err == nil {
-		_, _, err = h.signIn(w, r, username, r.PostFormValue("password"))
-	}
-	if err == nil {
-		http.Redirect(w, r, cmp.Or(next, "/products"), http.StatusSeeOther)
-		return nil
-	}
-	p := problemFor(err)
-	switch p.Status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge:
-		h.logProblem(r, p, err)
-		h.render(w, r, p.Status, "login", "Sign in", loginView{Username: username, Next: next}, &p)
-		return nil
-	}
-	return err
-}
-
-// safeNext returns next if it is a path of this site that a browser may be
-// sent to after login, else "". Anything that a browser could read as
-// another host (//host, /\host, a scheme, control characters that browsers
-// strip) is refused: no open redirect. Both what was asked for and what the
-// browser would be sent to are checked, because re-encoding can turn one
-// into the other ("/%2Fhost" is the path "//host").
-func (h *Handler) safeNext(next string) string {
-	if !localPath(next) || len(next) > 2048 {
-		return ""
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !h.routable(u.Path) {
-		return ""
-	}
-	if target := u.RequestURI(); localPath(target) {
-		return target
-	}
-	return ""
-}
-
-// localPath reports whether a browser reads s as a path on this site.
-func localPath(s string) bool {
-	return strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") && !strings.ContainsRune(s, '\\') &&
-		!strings.ContainsFunc(s, unicode.IsControl)
-}
-
-func (h *Handler) logoutForm(w http.ResponseWriter, r *http.Request) error {
-	h.render(w, r, http.StatusOK, "logout", "Sign out", nil, nil)
-	return nil
-}
-
-func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
-	if err := h.signOut(w, r, sesame.ActionLogout); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-	return nil
-}
 
 // products shows the catalogue. (A refused add to cart shows it too, with
 // the reason: see addToCart.)
@@ -255,11 +174,11 @@ type ordersView struct {
 }
 
 func (h *Handler) orders(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
+	pg, err := pagingOf(r)
 	if err != nil {
 		return err
 	}
-	orders, next, err := h.shop.Orders(r.Context(), page)
+	orders, next, err := h.shop.Orders(r.Context(), pg)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,229 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame/session"
+)
+
+// ErrSignInRaced refuses a sign-in that ran while the account changed (its
+// roles, password or disabled flag): the session it began was ended again,
+// since it might carry what the change took away. Signing in again works.
+var ErrSignInRaced = fmt.Errorf("%w: the account changed during sign-in; sign in again", sesame.ErrConflict)
+
+// SignIn checks the credentials for the request whose context is ctx (it
+// must have come through the session Manager's Middleware) and, when they
+// hold, starts a new session: always a new id, whatever session the request
+// came with. Remember asks for a remembered session. The sign-in is
+// audited once the event can name the new session.
+//
+// The user is read before the password is checked and the session is
+// stored after, some tens of milliseconds later; a change to the account in
+// between (roles taken away, the password reset, the account disabled) ends
+// the user's sessions, but could miss the one being made. So the user is
+// read once more afterwards, and if their Generation moved, the new session
+// is ended again and the answer is ErrSignInRaced.
+func (s *Service) SignIn(ctx context.Context, username, password string, remember bool) (*sesame.User, session.Session, error) {
+	user, err := s.auth.Login(ctx, username, password)
+	if err != nil {
+		return nil, session.Session{}, err
+	}
+	data, err := snapshot(user)
+	if err != nil {
+		return nil, session.Session{}, err
+	}
+	sess, err := s.sessions.Login(ctx, sessionUser(user.ID), session.LoginOptions{Remember: remember, Data: data})
+	if err != nil {
+		return nil, session.Session{}, fmt.Errorf("account: sign in: %w", err)
+	}
+	now, err := s.users.UserByID(ctx, user.ID)
+	if err != nil || now.Generation != user.Generation || now.Disabled {
+		if lerr := s.sessions.Logout(ctx); lerr != nil {
+			err = errors.Join(err, lerr)
+		}
+		if err != nil {
+			return nil, session.Session{}, fmt.Errorf("account: sign in: %w", err)
+		}
+		return nil, session.Session{}, ErrSignInRaced
+	}
+	a := *sesame.ActorFrom(ctx)
+	a.User, a.SessionID = user, sess.ID
+	e := sesame.Event{Action: sesame.ActionLogin}
+	if remember {
+		e.Detail = "remembered session"
+	}
+	s.record(sesame.NewContext(ctx, &a), e)
+	return user, sess, nil
+}
+
+// SignOut ends the request's session on the server; the Manager's
+// Middleware clears the cookie. It is recorded with the session it ended.
+func (s *Service) SignOut(ctx context.Context) error {
+	return s.signOut(ctx, sesame.ActionLogout)
+}
+
+func (s *Service) signOut(ctx context.Context, action sesame.Action) error {
+	if err := s.sessions.Logout(ctx); err != nil {
+		return fmt.Errorf("account: sign out: %w", err)
+	}
+	// Recorded once it is true, with the actor that still names the session.
+	s.record(ctx, sesame.Event{Action: action, Detail: "session " + sesame.ActorFrom(ctx).SessionID})
+	return nil
+}
+
+// Reauthenticate checks the signed-in user's password again ("sudo mode")
+// and, when it is right, records in the session that it was just entered
+// and renews the session's token. A wrong password counts as a failed
+// login (throttled, audited) and is an *sesame.InvalidError for "password".
+func (s *Service) Reauthenticate(ctx context.Context, password string) error {
+	if _, err := signedIn(ctx); err != nil {
+		return err
+	}
+	err := s.auth.CheckPassword(ctx, "password", password, sesame.ActionReauth, "wrong password")
+	if errors.Is(err, sesame.ErrBadCredentials) {
+		return sesame.Invalid("password", "is not your password")
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.sessions.Reauthenticated(ctx); err != nil {
+		return fmt.Errorf("account: reauthenticate: %w", err)
+	}
+	s.record(ctx, sesame.Event{Action: sesame.ActionReauth})
+	return nil
+}
+
+// RequireRecentAuth returns sesame.ErrReauthenticationRequired unless the
+// signed-in user entered their password in this session within
+// ReauthWindow. An operator needs none.
+func (s *Service) RequireRecentAuth(ctx context.Context) error {
+	if sesame.ActorFrom(ctx).Operator != "" {
+		return nil
+	}
+	if _, err := signedIn(ctx); err != nil {
+		return err
+	}
+	sess, ok := s.sessions.FromContext(ctx)
+	if !ok || s.now().Sub(sess.AuthenticatedAt) > ReauthWindow {
+		return sesame.ErrReauthenticationRequired
+	}
+	return nil
+}
+
+// ChangePassword replaces the signed-in user's password with next, once
+// current proves it is really them, renews this session's token and ends
+// every other session of the user: whoever knew the old password, or held
+// another session, is out (CONTRACT §6).
+//
+// Its answers: sesame.ErrUnauthenticated without a signed-in user; a
+// *sesame.RateLimitError when throttled (nothing checked or counted); a
+// *sesame.InvalidError naming "current_password" when it is blank or wrong
+// and/or "new_password" when the policy refuses next or it equals current;
+// nil once it is done. A wrong current password counts as a failed login.
+// Success and failure are audited as password.change.
+//
+// The other sessions end before the new password is stored, so that if that
+// fails the password stays as it was and no old session lives beside a new
+// password; and once more after, for any session begun with the old
+// password in between.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+	user, err := signedIn(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.auth.CheckPassword(ctx, "current_password", current, sesame.ActionPasswordChange,
+		"wrong current password"); err != nil {
+		var inv *sesame.InvalidError
+		switch {
+		case errors.Is(err, sesame.ErrBadCredentials):
+			inv = sesame.Invalid("current_password", "is not your current password")
+		case !errors.As(err, &inv):
+			return err
+		}
+		// Say what else is wrong with the form at once, so that the user
+		// does not fix one field only to be refused for the other.
+		if why := auth.PasswordRefusal(next, current); why != "" {
+			inv.Add("new_password", why)
+		}
+		return inv
+	}
+	hash, err := s.auth.NewPasswordHash(ctx, "new_password", next, current)
+	if err != nil {
+		var inv *sesame.InvalidError
+		if errors.As(err, &inv) {
+			s.record(ctx, sesame.Event{Action: sesame.ActionPasswordChange, Outcome: sesame.OutcomeFailure,
+				Detail: "new password refused: " + inv.Fields["new_password"]})
+		}
+		return err
+	}
+	const why = ", on password change"
+	if err := s.endSessions(ctx, user.ID, user.Username, sesame.ActorFrom(ctx).SessionID, why); err != nil {
+		return err
+	}
+	if err := s.users.SetPassword(ctx, user.ID, hash); err != nil {
+		return fmt.Errorf("account: change password: %w", err)
+	}
+	sess, err := s.sessions.Renew(ctx)
+	if err != nil {
+		return fmt.Errorf("account: change password: %w", err)
+	}
+	s.record(ctx, sesame.Event{Action: sesame.ActionPasswordChange})
+	return s.endSessions(ctx, user.ID, user.Username, sess.ID, why)
+}
+
+// snapshotV1 is what a session records of its user at sign-in: what every
+// request needs to know of them. Its fields are short, since every request
+// reads them.
+type snapshotV1 struct {
+	Version     int                 `json:"v"`
+	Username    string              `json:"u"`
+	Roles       []string            `json:"r"`
+	Permissions []sesame.Permission `json:"p"`
+	Generation  int64               `json:"g"`
+}
+
+func snapshot(u *sesame.User) ([]byte, error) {
+	b, err := json.Marshal(snapshotV1{Version: 1, Username: u.Username, Roles: u.Roles,
+		Permissions: u.Permissions, Generation: u.Generation})
+	if err != nil {
+		return nil, fmt.Errorf("account: session data: %w", err)
+	}
+	return b, nil
+}
+
+// ErrNoSnapshot says that a session records nothing of its user (it was
+// begun by an earlier version of sesame): the caller loads the user from
+// the store instead.
+var ErrNoSnapshot = errors.New("account: the session records nothing of its user")
+
+// UserOf returns the user of s as its session recorded them at sign-in,
+// without a PasswordHash: what the front ends put in the request's actor.
+// A session that records nothing is ErrNoSnapshot; one whose record cannot
+// be read, an error.
+func UserOf(s session.Session) (*sesame.User, error) {
+	id, err := userID(s)
+	if err != nil {
+		return nil, fmt.Errorf("account: session of user %q: %w", s.UserID, err)
+	}
+	if len(s.Data) == 0 {
+		return nil, ErrNoSnapshot
+	}
+	var v snapshotV1
+	if err := json.Unmarshal(s.Data, &v); err != nil || v.Version != 1 {
+		return nil, fmt.Errorf("account: session %s: unreadable record of its user", s.ID)
+	}
+	return &sesame.User{ID: id, Username: v.Username, Roles: nonNil(v.Roles),
+		Permissions: nonNil(v.Permissions), Generation: v.Generation}, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

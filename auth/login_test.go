@@ -1,0 +1,82 @@
+package auth_test
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/sesamehq/sesame"
+)
+
+// TestLoginDisabled: a disabled account is refused exactly like a wrong
+// password, even with the right one: the same answer, counted like any
+// failure; only the trail says why, to the user and the admin.
+func TestLoginDisabled(t *testing.T) {
+	e := newEnv(t, cheap)
+	alice := e.user(t, "alice", "correct horse battery", cheap, "customer")
+	if _, err := e.db.SetDisabled(context.Background(), alice.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, password := range []string{"correct horse battery", "wrong horse battery"} {
+		if u, err := e.svc.Login(from("192.0.2.1"), "alice", password); u != nil || err != sesame.ErrBadCredentials {
+			t.Errorf("Login(disabled, %q) = %v, %v; want nil, ErrBadCredentials", password, u, err)
+		}
+	}
+	if th := e.throttle(t, "alice", "192.0.2.1"); th.UserFailures != 2 || th.IPFailures != 2 {
+		t.Errorf("counters = %+v; want both attempts counted", th)
+	}
+	var details []string
+	for _, ev := range e.trail(t, alice) {
+		if ev.Action == sesame.ActionLogin && ev.Outcome == sesame.OutcomeFailure && ev.UserID == alice.ID {
+			details = append(details, ev.Detail)
+		}
+	}
+	if want := []string{"", "account disabled"}; !slices.Equal(details, want) {
+		t.Errorf("failures in alice's trail say %q; want %q (newest first)", details, want)
+	}
+	if u, err := e.db.UserByID(context.Background(), alice.ID); err != nil || !u.LastLoginAt.IsZero() {
+		t.Errorf("a refused sign-in was recorded: %+v, %v", u, err)
+	}
+}
+
+// TestLoginSuccessKeepsAddressFailures: a success ends the name's run of
+// failures and takes back its own attempt, but the address keeps the
+// failures it made for other names.
+func TestLoginSuccessKeepsAddressFailures(t *testing.T) {
+	e := newEnv(t, cheap)
+	e.user(t, "alice", "correct horse battery", cheap, "customer")
+	const ip = "203.0.113.5"
+	for _, name := range []string{"alice", "alice", "bob", "carol"} {
+		if _, err := e.svc.Login(from(ip), name, "guess"); err != sesame.ErrBadCredentials {
+			t.Fatalf("Login(%s): %v", name, err)
+		}
+	}
+	if _, err := e.svc.Login(from(ip), "Alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	if th := e.throttle(t, "alice", ip); th.UserFailures != 0 || th.IPFailures != 4 {
+		t.Errorf("counters after the success = %+v; want alice's forgotten and the address's 4 kept", th)
+	}
+	if th := e.throttle(t, "bob", ""); th.UserFailures != 1 {
+		t.Errorf("bob's failures = %d; want 1", th.UserFailures)
+	}
+}
+
+// TestThrottleAddrMapped: an IPv4 client counts as one whichever way it
+// is written, so alternating the spellings buys nothing.
+func TestThrottleAddrMapped(t *testing.T) {
+	e := newEnv(t, cheap)
+	for i := range 20 {
+		ip := "203.0.113.7"
+		if i%2 == 1 {
+			ip = "::ffff:203.0.113.7"
+		}
+		if _, err := e.svc.Login(from(ip), "user"+strconv.Itoa(i), "guess"); err != sesame.ErrBadCredentials {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	_, err := e.svc.Login(from("::ffff:cb00:7107"), "alice", "guess")
+	wantRateLimited(t, err, time.Minute)
+}
