@@ -8,9 +8,10 @@
 //
 // The browser is found through SESAME_CHROMIUM, /usr/bin/chromium or
 // chromium in PATH, and axe-core in SESAME_AXE (default
-// $HOME/.cache/sesame/axe, where `npm install axe-core@4` put it); .ci/browser-deps
-// installs both. Without them the tests are skipped with the reason, except
-// under CI=true, where a missing browser or axe-core is a failure. With
+// ${XDG_CACHE_HOME:-~/.cache}/sesame/axe, into which `npm install --prefix
+// DIR axe-core@4` puts it); `eval "$(.ci/browser-deps)"` installs both and
+// sets the two. Without the browser the tests are skipped with the reason,
+// without axe-core the audits are; under CI=true either is a failure. With
 // SESAME_SCREENSHOTS=DIR, TestScreenshots saves full-page PNGs of the main
 // pages at desktop and phone widths into DIR.
 //

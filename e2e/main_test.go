@@ -127,13 +127,15 @@ func isExecutable(path string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
-// axeDir is where axe-core is installed: SESAME_AXE, else the user's cache.
+// axeDir is where axe-core is installed: SESAME_AXE, else sesame/axe in
+// the user's cache ($XDG_CACHE_HOME, else ~/.cache), as .ci/browser-deps
+// does it.
 func axeDir() string {
 	if d := os.Getenv("SESAME_AXE"); d != "" {
 		return d
 	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".cache", "sesame", "axe")
+	if cache, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(cache, "sesame", "axe")
 	}
 	return ""
 }
@@ -142,7 +144,7 @@ func axeDir() string {
 func loadAxe() (source, missing string) {
 	dir := axeDir()
 	if dir == "" {
-		return "", "no axe-core: set SESAME_AXE (no home directory to look in)"
+		return "", "no axe-core: set SESAME_AXE (there is no cache directory to look in)"
 	}
 	file := filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
 	b, err := os.ReadFile(file)
