@@ -1,0 +1,28 @@
+package e2e
+
+import "regexp"
+
+// knownProblems are what the pages report today that the app itself should
+// fix, each with its reason. They are logged, not failed, so that the suite
+// guards against everything else in the meantime. Remove an entry once the
+// app is fixed: the suite then holds the fix.
+var knownProblems = []struct {
+	report *regexp.Regexp
+	why    string
+}{{
+	// Chromium asks every new browser for /favicon.ico, and the pages
+	// name no other icon: a visitor is sent to /login (303), a signed-in
+	// user gets a 404, which the console shows as an error.
+	report: regexp.MustCompile(`^network error: Failed to load resource: the server responded with a status of 404 \(Not Found\) \(http://[^/]+/favicon\.ico\)$`),
+	why:    "sesame has no /favicon.ico",
+}}
+
+// known returns why the page's report p is a known problem, or "".
+func known(p string) string {
+	for _, k := range knownProblems {
+		if k.report.MatchString(p) {
+			return k.why
+		}
+	}
+	return ""
+}
