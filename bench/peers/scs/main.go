@@ -1,17 +1,21 @@
-// PEER scs: the best-known Go session library, used the way its README shows.
-// github.com/alexedwards/scs/v2 + sqlite3store (mattn/go-sqlite3), bcrypt cost 12,
-// net/http ServeMux, html/template.
+// Command scs is the Go session-library peer: github.com/alexedwards/scs/v2
+// with its sqlite3store (mattn/go-sqlite3), bcrypt cost 12, net/http ServeMux
+// and html/template, used the way the scs README shows. It serves sesame's
+// products page, cart API and login form over the shared shop tables, every
+// route but the login behind the session.
 //
-//	go run ./scs -addr 127.0.0.1:8002 -db /tmp/scs.db
+//	go run ./peers/scs -addr 127.0.0.1:8002 -db /tmp/scs.db
 package main
 
 import (
-	"database/sql"
 	"errors"
 	"flag"
 	"html/template"
 	"log"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"os"
 	"time"
 
 	"github.com/alexedwards/scs/sqlite3store"
@@ -39,8 +43,9 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8002", "listen address")
 	dbPath := flag.String("db", "scs.db", "SQLite file (created and seeded if empty)")
-	idle := flag.Duration("idle-timeout", 30*time.Minute, "scs IdleTimeout (0 = none; >0 re-commits the session on every request)")
+	idle := flag.Duration("idle-timeout", 30*time.Minute, "scs IdleTimeout (0 = none; >0 makes scs write the session on every request)")
 	lifetime := flag.Duration("lifetime", 12*time.Hour, "scs Lifetime (absolute)")
+	logRequests := flag.Bool("log", true, "log one line per request to stderr, as sesame does")
 	flag.Parse()
 
 	db, err := shop.Open(*dbPath)
@@ -48,7 +53,19 @@ func main() {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	if err := migrate(db); err != nil {
+	// The table sqlite3store's README asks for.
+	for _, q := range []string{
+		`CREATE TABLE IF NOT EXISTS sessions (token TEXT PRIMARY KEY, data BLOB NOT NULL, expiry REAL NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions(expiry)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := shop.Migrate(db, func(p string) (string, error) {
+		h, err := bcrypt.GenerateFromPassword([]byte(p), 12)
+		return string(h), err
+	}); err != nil {
 		log.Fatal(err)
 	}
 
@@ -60,27 +77,35 @@ func main() {
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 
-	// A dummy hash so an unknown user costs the same as a wrong password.
+	// A dummy hash so that an unknown user costs what a wrong password costs.
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("dummy-password"), 12)
+
+	// signedIn returns the session's user, or 0 when the request has none.
+	signedIn := func(r *http.Request) int64 {
+		id := sm.GetInt64(r.Context(), "userID")
+		shop.Identify(r.Context(), id)
+		return id
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		loginPage.Execute(w, "")
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		username, password := r.PostFormValue("username"), r.PostFormValue("password")
-		var id int64
-		hash := dummy
-		err := db.QueryRowContext(r.Context(), `SELECT id, password_hash FROM users WHERE username = ?`, username).Scan(&id, &hash)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		u, err := shop.UserByName(r.Context(), db, r.PostFormValue("username"))
+		if err != nil && !errors.Is(err, shop.ErrNotFound) {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
+		hash := []byte(u.PasswordHash)
+		if err != nil {
+			hash = dummy
+		}
+		if bcrypt.CompareHashAndPassword(hash, []byte(r.PostFormValue("password"))) != nil || err != nil {
 			w.WriteHeader(http.StatusUnauthorized)
 			loginPage.Execute(w, "Invalid username or password.")
 			return
@@ -89,56 +114,40 @@ func main() {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		sm.Put(r.Context(), "userID", id)
-		sm.Put(r.Context(), "username", username)
+		sm.Put(r.Context(), "userID", u.ID)
+		sm.Put(r.Context(), "username", u.Username)
+		sm.Put(r.Context(), "privileged", u.Privileged)
 		http.Redirect(w, r, "/products", http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /products", func(w http.ResponseWriter, r *http.Request) {
-		if sm.GetInt64(r.Context(), "userID") == 0 {
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
+		if signedIn(r) == 0 {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 			return
 		}
-		ps, err := shop.List(r.Context(), db)
-		if err != nil {
-			http.Error(w, "internal error", http.StatusInternalServerError)
+		shop.ServeProducts(w, r, db, sm.GetString(r.Context(), "username"), sm.GetBool(r.Context(), "privileged"))
+	})
+	mux.HandleFunc("GET /api/v1/cart", func(w http.ResponseWriter, r *http.Request) {
+		id := signedIn(r)
+		if id == 0 {
+			shop.WriteError(w, http.StatusUnauthorized, "unauthenticated", "sign in first")
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		shop.Page.Execute(w, struct {
-			User     string
-			Products []shop.Product
-		}{sm.GetString(r.Context(), "username"), ps})
+		shop.ServeCart(w, r, db, id)
+	})
+	mux.HandleFunc("PUT /api/v1/cart/items/{product_id}", func(w http.ResponseWriter, r *http.Request) {
+		id := signedIn(r)
+		if id == 0 {
+			shop.WriteError(w, http.StatusUnauthorized, "unauthenticated", "sign in first")
+			return
+		}
+		shop.ServeSetQuantity(w, r, db, id)
 	})
 
-	srv := &http.Server{Addr: *addr, Handler: sm.LoadAndSave(mux), ReadHeaderTimeout: 10 * time.Second}
+	var logger *slog.Logger
+	if *logRequests {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	srv := &http.Server{Addr: *addr, Handler: shop.Headers(shop.Log(logger, sm.LoadAndSave(mux))), ReadHeaderTimeout: 10 * time.Second}
 	log.Printf("scs peer on http://%s (idle-timeout %s, lifetime %s)", *addr, *idle, *lifetime)
 	log.Fatal(srv.ListenAndServe())
-}
-
-func migrate(db *sql.DB) error {
-	for _, q := range []string{
-		`CREATE TABLE IF NOT EXISTS sessions (token TEXT PRIMARY KEY, data BLOB NOT NULL, expiry REAL NOT NULL)`,
-		`CREATE INDEX IF NOT EXISTS sessions_expiry_idx ON sessions(expiry)`,
-		`CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, username TEXT UNIQUE NOT NULL, password_hash BLOB NOT NULL, role TEXT NOT NULL)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			return err
-		}
-	}
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		for _, u := range [][2]string{{"authorized_user", "authorized"}, {"unauthorized_user", "unauthorized"}} {
-			h, err := bcrypt.GenerateFromPassword([]byte("password123"), 12)
-			if err != nil {
-				return err
-			}
-			if _, err := db.Exec(`INSERT INTO users (username, password_hash, role) VALUES (?, ?, ?)`, u[0], h, u[1]); err != nil {
-				return err
-			}
-		}
-	}
-	return shop.Migrate(db)
 }
