@@ -38,6 +38,7 @@ const (
 // colours by target; a target not listed is drawn dark grey.
 var colours = map[string]string{
 	"bare":          "#9aa0a6",
+	"bare-mattn":    "#ced4da",
 	"sesame":        "#d9480f",
 	"sesame-memory": "#f08c00",
 	"sesame-pg":     "#c2255c",

@@ -34,9 +34,14 @@ type target struct {
 
 var targets = []target{
 	{name: "bare", baseline: true, needs: "peers",
-		about: "Go, the same pages and tables with no session at all (the baseline)",
+		about: "Go, the same pages and tables with no session at all (the baseline); modernc.org/sqlite as sesame",
 		command: func(c *config, addr, dir, _ string) (string, []string, []string, string) {
 			return filepath.Join(c.bin, "bare"), []string{"-addr", addr, "-db", filepath.Join(dir, "bare.db")}, nil, ""
+		}},
+	{name: "bare-mattn", needs: "peers", optional: true,
+		about: "bare on mattn/go-sqlite3 (SQLite's C code through cgo), the driver scs uses",
+		command: func(c *config, addr, dir, _ string) (string, []string, []string, string) {
+			return filepath.Join(c.bin, "bare"), []string{"-addr", addr, "-db", filepath.Join(dir, "bare.db"), "-driver", "mattn"}, nil, ""
 		}},
 	{name: "sesame", needs: "sesame",
 		about: "sesame, sessions in its SQLite file (the default)",
@@ -61,7 +66,7 @@ var targets = []target{
 				"--sessions", url}, nil, ""
 		}},
 	{name: "scs", needs: "peers",
-		about: "Go, alexedwards/scs v2 + sqlite3store, IdleTimeout 30m, bcrypt 12",
+		about: "Go, alexedwards/scs v2 + sqlite3store on mattn/go-sqlite3, IdleTimeout 30m, bcrypt 12",
 		command: func(c *config, addr, dir, _ string) (string, []string, []string, string) {
 			return filepath.Join(c.bin, "scs"), []string{"-addr", addr, "-db", filepath.Join(dir, "scs.db")}, nil, ""
 		}},

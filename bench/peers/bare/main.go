@@ -1,6 +1,8 @@
 // Command bare is the no-session baseline: sesame's products page, cart API
 // and login form over the same SQLite tables, with NO session at all. Every
-// scenario of the load command is measured against it.
+// scenario of the load command is measured against it. It reads SQLite
+// through sesame's driver, modernc.org/sqlite, by default, so that a ratio to
+// it does not measure a driver (-driver mattn: the cgo one the scs peer uses).
 //
 //   - POST /login checks the password exactly as sesame does (argon2id with
 //     sesame's parameters, at most one hash per CPU at a time) and answers 303
@@ -50,9 +52,10 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8003", "listen address")
 	dbPath := flag.String("db", "bare.db", "SQLite file (created and seeded if empty)")
 	logRequests := flag.Bool("log", true, "log one line per request to stderr, as sesame does")
+	driver := flag.String("driver", "modernc", "SQLite driver: modernc (pure Go, as sesame) or mattn (cgo)")
 	flag.Parse()
 
-	db, err := shop.Open(*dbPath)
+	db, err := shop.Open(*dbPath, *driver)
 	if err != nil {
 		log.Fatal(err)
 	}

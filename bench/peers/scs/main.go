@@ -46,9 +46,10 @@ func main() {
 	idle := flag.Duration("idle-timeout", 30*time.Minute, "scs IdleTimeout (0 = none; >0 makes scs write the session on every request)")
 	lifetime := flag.Duration("lifetime", 12*time.Hour, "scs Lifetime (absolute)")
 	logRequests := flag.Bool("log", true, "log one line per request to stderr, as sesame does")
+	driver := flag.String("driver", "mattn", "SQLite driver: modernc (pure Go, as sesame) or mattn (cgo)")
 	flag.Parse()
 
-	db, err := shop.Open(*dbPath)
+	db, err := shop.Open(*dbPath, *driver)
 	if err != nil {
 		log.Fatal(err)
 	}
