@@ -116,6 +116,11 @@ func parseFlags() (*config, error) {
 	flag.StringVar(&c.repoRoot, "repo", "", "the sesame repository (default: found upward from the current directory)")
 	flag.Float64Var(&c.busyLimit, "idle-below", 15, "before each run, wait until the CPUs are less than this % busy")
 	flag.DurationVar(&c.settleMax, "idle-wait", 30*time.Second, "wait at most this long for idle CPUs")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./cmd/load [flags]   (in bench/; or bench/load [flags])\n\n"+
+			"Measures sesame and its peers with wrk and prints a markdown table; see bench/README.md.\n\nFlags:\n")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", flag.Arg(0))
