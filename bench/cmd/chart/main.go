@@ -88,7 +88,16 @@ func draw(w io.Writer, r *report.Run) error {
 		return fmt.Errorf("no results to draw")
 	}
 	panelH := func() int { return panelHead + len(targets)*(barH+barGap) + panelFoot }
-	height := titleBlock + len(r.Scenarios)*(panelH()+panelGap) + margin
+	var notes []string
+	for _, t := range r.Targets {
+		switch {
+		case t.Skipped != "":
+			notes = append(notes, "Not measured: "+t.Name+": "+t.Skipped)
+		case t.Failed != "":
+			notes = append(notes, "Failed: "+t.Name+": "+t.Failed)
+		}
+	}
+	height := titleBlock + len(r.Scenarios)*(panelH()+panelGap) + len(notes)*16 + margin
 
 	s := &svg{w: w}
 	s.p(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif">`,
@@ -105,6 +114,10 @@ func draw(w io.Writer, r *report.Run) error {
 	for _, sc := range r.Scenarios {
 		panel(s, r, sc, targets, y)
 		y += panelH() + panelGap
+	}
+	for _, n := range notes {
+		s.text(margin, float64(y), 11, "start", "normal", "#495057", clip(n, 160))
+		y += 16
 	}
 	s.p(`</svg>`)
 	return s.err
@@ -150,7 +163,12 @@ func panel(s *svg, r *report.Run, sc report.Scenario, targets []report.Target, t
 	}
 	s.text(barX-8, barsBottom+14, 11, "end", "normal", "#868e96", "requests/s")
 
-	var baseX float64 = -1
+	type label struct {
+		x, y float64
+		bold bool
+		text string
+	}
+	var labels []label
 	for i, t := range targets {
 		res := r.Result(t.Name, sc.Name)
 		by := barsTop + float64(i*(barH+barGap))
@@ -175,24 +193,42 @@ func panel(s *svg, r *report.Run, sc report.Scenario, targets []report.Target, t
 			s.p(`<rect x="%d" y="%.1f" width="%.1f" height="%d" fill="#ffffff" stroke="#c92a2a" stroke-width="1.5" stroke-dasharray="3 2"/>`,
 				barX, by, bw, barH)
 		}
-		label := rate(res.RPS) + "/s"
+		text := rate(res.RPS) + "/s"
 		switch {
 		case !res.OK:
-			label += " · FAILED: " + res.Problem
+			text += " · FAILED: " + res.Problem
 		case t.Baseline:
-			label += " · baseline"
+			text += " · baseline"
 		case res.Ratio != nil:
-			label += " · " + strconv.FormatFloat(*res.Ratio, 'f', 2, 64) + "×"
+			text += " · " + strconv.FormatFloat(*res.Ratio, 'f', 2, 64) + "×"
 		}
-		s.text(barX+bw+6, by+barH-4, 12, "start", weight(t.Baseline), "#212529", label)
-		if t.Baseline && res.OK {
-			baseX = barX + bw
+		labels = append(labels, label{barX + bw + 6, by + barH - 4, t.Baseline, text})
+	}
+	// The baseline's line over the bars, and the values over the line on a
+	// white ground, so that each stays readable where the line crosses it.
+	for _, t := range targets {
+		if res := r.Result(t.Name, sc.Name); t.Baseline && res != nil && res.OK {
+			x := barX + math.Max(1, scale(res.RPS))
+			s.p(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#343a40" stroke-width="1.5" stroke-dasharray="4 3"/>`,
+				x, barsTop-6, x, barsBottom+2)
 		}
 	}
-	if baseX >= 0 {
-		s.p(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#343a40" stroke-width="1.5" stroke-dasharray="4 3"/>`,
-			baseX, barsTop-6, baseX, barsBottom+2)
+	for _, l := range labels {
+		// About 6.8 units per character at 12 px in a Helvetica-like font.
+		s.p(`<rect x="%.1f" y="%.1f" width="%.1f" height="14" fill="#ffffff"/>`,
+			l.x-2, l.y-11, float64(len([]rune(l.text)))*6.8+4)
+		s.p(`<text x="%.1f" y="%.1f" font-size="12" font-weight="%s" fill="#212529">%s</text>`,
+			l.x, l.y, weight(l.bold), html.EscapeString(l.text))
 	}
+}
+
+// clip shortens s to at most n characters, so that a long reason stays on
+// the chart.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 func weight(baseline bool) string {

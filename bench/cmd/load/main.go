@@ -65,10 +65,10 @@ func run(ctx context.Context) int {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		return 2
 	}
-	defer stopAll() // every server we started, whatever happens below
 	if !c.keep {
 		defer os.RemoveAll(c.work)
 	}
+	defer stopAll() // every server we started, whatever happens below; before the files go
 	r, err := measureAll(ctx, c)
 	if r != nil {
 		r.Finished = time.Now().UTC()

@@ -98,11 +98,15 @@ func measureTarget(ctx context.Context, c *config, t target, script string, base
 	defer p.stop()
 	origin := "http://" + addr
 	if err := waitHealthy(ctx, p, origin); err != nil {
+		msg := oneLine(err.Error())
+		if url != "" { // the server may have quoted it, and it may hold a password
+			msg = strings.ReplaceAll(msg, url, "$"+t.urlEnv)
+		}
 		if t.refusable {
-			rt.Skipped = "the server refused to start: " + oneLine(err.Error())
+			rt.Skipped = "the server refused to start: " + msg
 			say("skipped: %s", rt.Skipped)
 		} else {
-			rt.Failed = err.Error()
+			rt.Failed = msg
 			say("FAILED: %s", rt.Failed)
 		}
 		return rt, nil
