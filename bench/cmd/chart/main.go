@@ -104,8 +104,12 @@ func draw(w io.Writer, r *report.Run) error {
 		width, height, width, height)
 	s.p(`<rect width="100%%" height="100%%" fill="#ffffff"/>`)
 	s.text(margin, 34, 20, "start", "bold", "#212529", "sesame and its peers: requests per second, by scenario")
-	s.text(margin, 56, 12, "start", "normal", "#495057", fmt.Sprintf("%s · commit %s · %d CPUs shared by wrk and the server · wrk %d threads, %s per scenario, %d connections (logins %d)",
-		r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Commit, r.Machine.CPUs, r.Threads, r.Duration, r.Conns, r.LoginConns))
+	runs := ""
+	if r.Repeat > 1 {
+		runs = fmt.Sprintf(", median of %d runs", r.Repeat)
+	}
+	s.text(margin, 56, 12, "start", "normal", "#495057", fmt.Sprintf("%s · commit %s · %d CPUs shared by wrk and the server · wrk %d threads, %s per scenario%s, %d connections (logins %d)",
+		r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Commit, r.Machine.CPUs, r.Threads, r.Duration, runs, r.Conns, r.LoginConns))
 	s.text(margin, 74, 12, "start", "normal", "#495057",
 		"Each panel has its own scale. Longer is better. After each bar: requests/s and the ratio to the baseline in the same run.")
 	legend(s, 96)
