@@ -79,6 +79,10 @@ func run(ctx context.Context) int {
 			return 1
 		}
 	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "load: interrupted; every server it started is stopped")
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		return 1
