@@ -116,7 +116,7 @@ func named(ctx context.Context, cfg Config, e cmdEnv, name string) (*opened, *se
 	}
 	u, err := o.user(ctx, name)
 	if err != nil {
-		o.Close()
+		_ = o.Close() // the lookup's error is the one to report
 		return nil, nil, err
 	}
 	return o, u, nil

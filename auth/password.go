@@ -107,7 +107,7 @@ func (p Params) Verify(encoded, password string) (ok, rehash bool, err error) {
 	if err != nil {
 		return false, false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, hp.Iterations, hp.Memory, hp.Parallelism, uint32(len(key)))
+	got := argon2.IDKey([]byte(password), salt, hp.Iterations, hp.Memory, hp.Parallelism, uint32(len(key))) // #nosec G115 -- decode bounds len(key) to 16..64
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false, nil
 	}
@@ -137,7 +137,7 @@ func decode(encoded string) (Params, []byte, []byte, error) {
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return Params{}, nil, nil, err
 	}
-	p := Params{Memory: uint32(m), Iterations: uint32(t), Parallelism: uint8(par)}
+	p := Params{Memory: uint32(m), Iterations: uint32(t), Parallelism: uint8(par)} // #nosec G115 -- field parsed m and t with bitSize 32 and p with 8: each fits
 	if err := p.validate(); err != nil {
 		return Params{}, nil, nil, fmt.Errorf("%w: %w", ErrMalformedHash, err)
 	}

@@ -387,7 +387,7 @@ func idleDeadline(now time.Time, p policy, expires time.Time) time.Time {
 // so the browser forgets it when it closes. Either way the server enforces
 // both deadlines whatever the cookie says.
 func (m *Manager) cookie(token string, s Session, now time.Time) *http.Cookie {
-	c := &http.Cookie{
+	c := &http.Cookie{ // #nosec G124 -- HttpOnly and SameSite=Lax always; Secure is Config.Secure, off only for plain HTTP, and New refuses a __Host- name without it
 		Name:     m.cfg.CookieName,
 		Value:    token,
 		Path:     "/",
@@ -402,7 +402,7 @@ func (m *Manager) cookie(token string, s Session, now time.Time) *http.Cookie {
 }
 
 func (m *Manager) clearingCookie() *http.Cookie {
-	return &http.Cookie{
+	return &http.Cookie{ // #nosec G124 -- the same attributes as the session cookie, so that the browser matches and drops it
 		Name:     m.cfg.CookieName,
 		Value:    "",
 		Path:     "/",

@@ -60,7 +60,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db := &DB{db: sdb}
 	if err := db.migrate(ctx); err != nil {
-		sdb.Close()
+		_ = sdb.Close() // best effort: the migration's error is the one to report
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return db, nil
@@ -82,7 +82,7 @@ func OpenSQL(ctx context.Context, path string) (*sql.DB, error) {
 	// Keep idle connections: each one carries its pragmas and page cache.
 	sdb.SetMaxIdleConns(maxOpenConns)
 	if err := connect(ctx, sdb); err != nil {
-		sdb.Close()
+		_ = sdb.Close() // best effort: the connection's error is the one to report
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return sdb, nil
