@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/auth"
 )
 
 // TestLoginDisabled: a disabled account is refused exactly like a wrong
@@ -79,4 +80,30 @@ func TestThrottleAddrMapped(t *testing.T) {
 	}
 	_, err := e.svc.Login(from("::ffff:cb00:7107"), "alice", "guess")
 	wantRateLimited(t, err, time.Minute)
+}
+
+// TestConcurrentSignInsOfOneUser: a user signing in from many tabs at once
+// is let in every time. Each attempt counts as a failure until its password
+// proves right, so without the per-user queue the sixth would find five
+// attempts in flight and be refused as if they had failed.
+func TestConcurrentSignInsOfOneUser(t *testing.T) {
+	// A hash dear enough (milliseconds) that the attempts overlap.
+	dear := auth.Params{Memory: 16 * 1024, Iterations: 4, Parallelism: 1}
+	e := newEnv(t, dear)
+	e.user(t, "alice", "correct horse battery", dear, "customer")
+	errs := make(chan error, 12)
+	for i := range 12 {
+		go func() {
+			_, err := e.svc.Login(from("198.51.100."+strconv.Itoa(i)), "alice", "correct horse battery")
+			errs <- err
+		}()
+	}
+	for range 12 {
+		if err := <-errs; err != nil {
+			t.Errorf("a concurrent sign-in with the right password: %v", err)
+		}
+	}
+	if th := e.throttle(t, "alice", ""); th.UserFailures != 0 {
+		t.Errorf("after 12 successes the name has %d failures", th.UserFailures)
+	}
 }

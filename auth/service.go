@@ -53,6 +53,8 @@ type Service struct {
 	// could take memory without limit. Past the bound they wait their turn,
 	// which costs only time, and give up when their request does.
 	hashing chan struct{}
+	// attempts queues one user's concurrent attempts in this process.
+	attempts keyLock
 }
 
 // New returns the Service of cfg. It computes one hash at start (the dummy
@@ -110,7 +112,9 @@ func (s *Service) hash(ctx context.Context, password string) (string, error) {
 //     counted. Every attempt is counted before its password is checked, in
 //     one atomic step with the throttle check (Store.BeginAttempt), so a
 //     parallel burst cannot slip past the limits, on one instance or
-//     across many. An IPv6 address counts as its /64 (see ThrottleAddr).
+//     across many. One user's attempts queue in this process (keyLock),
+//     so that their own sign-ins in flight do not lock them out. An IPv6
+//     address counts as its /64 (see ThrottleAddr).
 //   - sesame.ErrBadCredentials, the very same value, for an unknown user, an
 //     impossible username, a wrong password and a disabled account, after
 //     the same argon2 work, so neither the answer nor its timing tells
@@ -125,6 +129,11 @@ func (s *Service) hash(ctx context.Context, password string) (string, error) {
 // A storage fault is returned as an error: throttling that cannot be read
 // or counted fails closed.
 func (s *Service) Login(ctx context.Context, username, password string) (*sesame.User, error) {
+	unlock, err := s.attempts.lock(ctx, throttleKey(username))
+	if err != nil { // the request ended while waiting: nothing was checked
+		return nil, fmt.Errorf("auth: login: %w", err)
+	}
+	defer unlock()
 	attempt, now, err := s.begin(ctx, username)
 	if err != nil {
 		return nil, err
@@ -187,6 +196,11 @@ func (s *Service) CheckPassword(ctx context.Context, field, password string, act
 		s.log.Record(ctx, sesame.Event{Action: action, Outcome: sesame.OutcomeFailure, Detail: "password left blank"})
 		return sesame.Invalid(field, "is required")
 	}
+	unlock, err := s.attempts.lock(ctx, throttleKey(a.User.Username))
+	if err != nil {
+		return fmt.Errorf("auth: check password: %w", err)
+	}
+	defer unlock()
 	attempt, _, err := s.begin(ctx, a.User.Username)
 	if err != nil {
 		return err
