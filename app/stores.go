@@ -137,8 +137,13 @@ func OpenStores(ctx context.Context, cfg Config) (_ *Stores, err error) {
 		if !ok {
 			return nil, fmt.Errorf("--db %q cannot keep the sessions: give --sessions", cfg.DB)
 		}
-		st.Sessions, err = host.SessionStore(ctx)
-		return st, err
+		if st.Sessions, err = host.SessionStore(ctx); err != nil {
+			return nil, err
+		}
+		if c, ok := st.Sessions.(interface{ Close() error }); ok {
+			st.closers = append(st.closers, c.Close) // closed before the database it shares
+		}
+		return st, nil
 	}
 	openSessions := sessionKinds[kind(cfg.Sessions)]
 	if openSessions == nil {
@@ -179,7 +184,7 @@ func openSQLiteSessions(ctx context.Context, url string) (session.Store, func() 
 	if err != nil {
 		return nil, nil, errors.Join(err, db.Close())
 	}
-	return s, db.Close, nil
+	return s, func() error { return errors.Join(s.Close(), db.Close()) }, nil
 }
 
 // newSQLiteFile reports whether url names a SQLite file that does not exist

@@ -153,13 +153,13 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state{req: r}
 		st.ip, st.userAgent = m.clientInfo(r)
-		cookies := r.CookiesNamed(m.cfg.CookieName)
-		if len(cookies) > 1 {
+		token, n := requestCookie(r, m.cfg.CookieName)
+		if n > 1 {
 			m.cfg.Logger.WarnContext(r.Context(), "session: request with several session cookies ignored",
-				"cookies", len(cookies))
+				"cookies", n)
 		}
-		if len(cookies) == 1 {
-			err := m.load(r, st, cookies[0].Value)
+		if n == 1 {
+			err := m.load(r, st, token)
 			switch {
 			case err == nil:
 			case errors.Is(err, errDeadCookie):

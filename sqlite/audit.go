@@ -13,7 +13,7 @@ import (
 // AppendEvent stores e and sets its ID. A UserID or TargetID of 0 is stored
 // as NULL: no known user.
 func (db *DB) AppendEvent(ctx context.Context, e *sesame.Event) error {
-	err := db.db.QueryRowContext(ctx, `
+	err := db.q.QueryRowContext(ctx, `
 		INSERT INTO audit_events
 			(time, user_id, username, target_id, target_name, action, outcome, session_id, ip, user_agent, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -78,7 +78,7 @@ func (db *DB) Events(ctx context.Context, q audit.Query, p sesame.Paging) ([]ses
 		query = `SELECT ` + eventColumns + ` FROM audit_events WHERE ` + cond + ` ORDER BY id DESC LIMIT ?`
 		args = append(args, p.Limit+1)
 	}
-	rows, err := db.db.QueryContext(ctx, query, args...)
+	rows, err := db.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", db.wrap("events", err)
 	}
@@ -101,7 +101,7 @@ func (db *DB) Events(ctx context.Context, q audit.Query, p sesame.Paging) ([]ses
 // DeleteEventsBefore removes the events older than t, a range of the time
 // index, and returns how many it removed.
 func (db *DB) DeleteEventsBefore(ctx context.Context, t time.Time) (int, error) {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM audit_events WHERE time < ?`, millis(t))
+	res, err := db.q.ExecContext(ctx, `DELETE FROM audit_events WHERE time < ?`, millis(t))
 	if err != nil {
 		return 0, db.wrap("delete events", err)
 	}

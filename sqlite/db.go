@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/internal/stmtcache"
 	msqlite "modernc.org/sqlite" // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -43,7 +44,8 @@ const busyTimeout = 10 * time.Second
 // DB is the SQLite store of the app data. It is safe for concurrent use.
 type DB struct {
 	db     *sql.DB
-	closed atomic.Bool // after Close, every error is an outage, not a bug
+	q      *stmtcache.Cache // every query goes through it, parsed once per connection
+	closed atomic.Bool      // after Close, every error is an outage, not a bug
 }
 
 // Open opens (creating it if needed) the SQLite file at path, checks that it
@@ -58,7 +60,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{db: sdb}
+	db := &DB{db: sdb, q: stmtcache.New(sdb)}
 	if err := db.migrate(ctx); err != nil {
 		_ = sdb.Close() // best effort: the migration's error is the one to report
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -150,7 +152,7 @@ func connect(ctx context.Context, db *sql.DB) error {
 // must be done with it first.
 func (db *DB) Close() error {
 	db.closed.Store(true)
-	if err := db.db.Close(); err != nil {
+	if err := errors.Join(db.q.Close(), db.db.Close()); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
@@ -179,13 +181,13 @@ type querier interface {
 // transact runs fn in one read-write transaction (BEGIN IMMEDIATE, see
 // dataSourceName) and commits it when fn returns nil. Anything else rolls
 // it back, so nothing is ever half-written.
-func (db *DB) transact(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) transact(ctx context.Context, fn func(tx querier) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() // a no-op after Commit
-	if err := fn(tx); err != nil {
+	if err := fn(db.q.Tx(tx)); err != nil {
 		return err
 	}
 	return tx.Commit()

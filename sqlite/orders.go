@@ -23,7 +23,7 @@ import (
 // read: two checkouts, in this process or another, run one after the other,
 // so the second sees the stock (and the idempotency key) the first left.
 func (db *DB) Checkout(ctx context.Context, userID int64, idempotencyKey string, now time.Time) (order *sesame.Order, placed bool, err error) {
-	err = db.transact(ctx, func(tx *sql.Tx) error {
+	err = db.transact(ctx, func(tx querier) error {
 		if idempotencyKey != "" {
 			o, err := oneOrder(ctx, tx, `o.user_id = ? AND o.idempotency_key = ?`, userID, idempotencyKey)
 			if err == nil {
@@ -45,7 +45,7 @@ func (db *DB) Checkout(ctx context.Context, userID int64, idempotencyKey string,
 }
 
 // placeOrder does the work of Checkout once no earlier order answers.
-func placeOrder(ctx context.Context, tx *sql.Tx, userID int64, key string, now time.Time) (*sesame.Order, error) {
+func placeOrder(ctx context.Context, tx querier, userID int64, key string, now time.Time) (*sesame.Order, error) {
 	items, stock, err := cartWithStock(ctx, tx, userID)
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func placeOrder(ctx context.Context, tx *sql.Tx, userID int64, key string, now t
 
 // cartWithStock reads the cart of userID at today's names and prices, with
 // the stock of each line's product.
-func cartWithStock(ctx context.Context, tx *sql.Tx, userID int64) ([]sesame.LineItem, []int, error) {
+func cartWithStock(ctx context.Context, tx querier, userID int64) ([]sesame.LineItem, []int, error) {
 	rows, err := tx.QueryContext(ctx, `
 		SELECT c.product_id, p.name, c.quantity, p.price_cents, p.stock
 		FROM cart_items c JOIN products p ON p.id = c.product_id
@@ -192,7 +192,7 @@ func oneOrder(ctx context.Context, q querier, where string, args ...any) (*sesam
 // Order returns order id with its lines, whoever owns it, or an error
 // matching sesame.ErrNotFound.
 func (db *DB) Order(ctx context.Context, id int64) (*sesame.Order, error) {
-	o, err := oneOrder(ctx, db.db, `o.id = ?`, id)
+	o, err := oneOrder(ctx, db.q, `o.id = ?`, id)
 	if err != nil {
 		return nil, db.wrap("order", notFound(err, fmt.Sprintf("order %d", id)))
 	}
@@ -208,7 +208,7 @@ func (db *DB) Orders(ctx context.Context, userID int64, p sesame.Paging) ([]sesa
 	}
 	// The orders are chosen in a subquery, so that LIMIT counts orders, not
 	// lines, and one statement reads a consistent snapshot of both.
-	rows, err := db.db.QueryContext(ctx, fmt.Sprintf(selectOrders, `(
+	rows, err := db.q.QueryContext(ctx, fmt.Sprintf(selectOrders, `(
 			SELECT * FROM orders WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?
 		)`)+` ORDER BY o.id DESC, i.product_id`,
 		userID, before, p.Limit+1)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/sesamehq/sesame"
@@ -14,7 +13,7 @@ import (
 // leaves nothing behind, so the next start seeds again from scratch.
 func (db *DB) Seed(ctx context.Context, users []sesame.NewUser, products []sesame.Product, now time.Time) (bool, error) {
 	seeded := false
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil || n > 0 {
 			return err

@@ -21,7 +21,7 @@ func scanProduct(row interface{ Scan(...any) error }) (sesame.Product, error) {
 
 // Products returns every product, by id.
 func (db *DB) Products(ctx context.Context) ([]sesame.Product, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY id`)
+	rows, err := db.q.QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY id`)
 	if err != nil {
 		return nil, db.wrap("products", err)
 	}
@@ -42,7 +42,7 @@ func (db *DB) Products(ctx context.Context) ([]sesame.Product, error) {
 
 // Product returns product id or an error matching sesame.ErrNotFound.
 func (db *DB) Product(ctx context.Context, id int64) (*sesame.Product, error) {
-	p, err := scanProduct(db.db.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id))
+	p, err := scanProduct(db.q.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id))
 	if err != nil {
 		return nil, db.wrap("product", notFound(err, productName(id)))
 	}
@@ -65,7 +65,7 @@ func insertProduct(ctx context.Context, q querier, p *sesame.Product) error {
 
 // Cart returns the cart of userID, lines by product id, at today's prices.
 func (db *DB) Cart(ctx context.Context, userID int64) (sesame.Cart, error) {
-	rows, err := db.db.QueryContext(ctx, `
+	rows, err := db.q.QueryContext(ctx, `
 		SELECT c.product_id, p.name, c.quantity, p.price_cents
 		FROM cart_items c JOIN products p ON p.id = c.product_id
 		WHERE c.user_id = ?
@@ -95,7 +95,7 @@ func (db *DB) Cart(ctx context.Context, userID int64) (sesame.Cart, error) {
 // guard sits in the upsert itself, so that concurrent adds can never pass
 // it together.
 func (db *DB) AddToCart(ctx context.Context, userID, productID int64, quantity int) error {
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		if err := productExists(ctx, tx, productID); err != nil {
 			return err
 		}
@@ -137,7 +137,7 @@ func lineTooLarge() error {
 // changes nothing. An unknown product matches sesame.ErrNotFound.
 func (db *DB) SetCartQuantity(ctx context.Context, userID, productID int64, quantity int) (bool, error) {
 	var changed bool
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		if err := productExists(ctx, tx, productID); err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func productExists(ctx context.Context, q querier, id int64) error {
 // matches sesame.ErrNotFound.
 func (db *DB) Restock(ctx context.Context, productID int64, quantity int) (*sesame.Product, error) {
 	var p sesame.Product
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		if err := productExists(ctx, tx, productID); err != nil {
 			return err
 		}

@@ -42,7 +42,7 @@ func loginFailures(ctx context.Context, q querier, username, ip string, since ti
 // the failures after since (the sliding window), with the time of the
 // oldest of them.
 func (db *DB) LoginFailures(ctx context.Context, username, ip string, since time.Time) (auth.Failures, error) {
-	f, err := loginFailures(ctx, db.db, username, ip, since)
+	f, err := loginFailures(ctx, db.q, username, ip, since)
 	if err != nil {
 		return auth.Failures{}, db.wrap("login failures", err)
 	}
@@ -57,7 +57,7 @@ func (db *DB) LoginFailures(ctx context.Context, username, ip string, since time
 func (db *DB) BeginAttempt(ctx context.Context, username, ip string, now, since time.Time, allow func(auth.Failures) error) (auth.Attempt, error) {
 	a := auth.Attempt{Username: username, IP: ip, At: now}
 	var refused error
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		f, err := loginFailures(ctx, tx, username, ip, since)
 		if err != nil {
 			return err
@@ -90,7 +90,7 @@ func (db *DB) BeginAttempt(ctx context.Context, username, ip string, now, since 
 // SucceedAttempt implements auth.Store: it forgets the failures of the
 // attempt's username and the address failure the attempt recorded.
 func (db *DB) SucceedAttempt(ctx context.Context, a auth.Attempt) error {
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE username = ?`, a.Username); err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func (db *DB) SucceedAttempt(ctx context.Context, a auth.Attempt) error {
 // range of an index on its time.
 func (db *DB) ForgetLoginFailures(ctx context.Context, windowStart, quietSince time.Time) (int, error) {
 	var n int64
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		for _, d := range []struct {
 			q  string
 			at time.Time

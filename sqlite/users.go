@@ -62,7 +62,7 @@ func userByID(ctx context.Context, q querier, id int64) (*sesame.User, error) {
 // UserByID returns user id with their roles and permissions, or an error
 // matching sesame.ErrNotFound.
 func (db *DB) UserByID(ctx context.Context, id int64) (*sesame.User, error) {
-	u, err := userByID(ctx, db.db, id)
+	u, err := userByID(ctx, db.q, id)
 	if err != nil {
 		return nil, db.wrap("user by id", err)
 	}
@@ -73,7 +73,7 @@ func (db *DB) UserByID(ctx context.Context, id int64) (*sesame.User, error) {
 // (ASCII letters only: SQLite's NOCASE folds no others), with their roles and
 // permissions, or an error matching sesame.ErrNotFound.
 func (db *DB) UserByUsername(ctx context.Context, username string) (*sesame.User, error) {
-	u, err := scanUser(db.db.QueryRowContext(ctx, selectUser+` WHERE u.username = ?`, username))
+	u, err := scanUser(db.q.QueryRowContext(ctx, selectUser+` WHERE u.username = ?`, username))
 	if err != nil {
 		return nil, db.wrap("user by username", notFound(err, "user"))
 	}
@@ -88,7 +88,7 @@ func (db *DB) Users(ctx context.Context, p sesame.Paging) ([]sesame.User, string
 	if err != nil {
 		return nil, "", db.wrap("users", err)
 	}
-	rows, err := db.db.QueryContext(ctx, selectUser+` WHERE u.id > ? ORDER BY u.id LIMIT ?`, after, p.Limit+1)
+	rows, err := db.q.QueryContext(ctx, selectUser+` WHERE u.id > ? ORDER BY u.id LIMIT ?`, after, p.Limit+1)
 	if err != nil {
 		return nil, "", db.wrap("users", err)
 	}
@@ -130,7 +130,7 @@ func (db *DB) SetLastLogin(ctx context.Context, id int64, t time.Time) error {
 // starts a new generation; enabling does not, since it ends no session.
 func (db *DB) SetDisabled(ctx context.Context, id int64, disabled bool) (*sesame.User, error) {
 	var u *sesame.User
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ?1,
 			generation = generation + CASE WHEN ?1 THEN 1 ELSE 0 END WHERE id = ?2`, disabled, id)
 		if err == nil {
@@ -153,7 +153,7 @@ func (db *DB) SetDisabled(ctx context.Context, id int64, disabled bool) (*sesame
 // checks them first).
 func (db *DB) SetRoles(ctx context.Context, id int64, roles []string) (*sesame.User, error) {
 	var u *sesame.User
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET generation = generation + 1 WHERE id = ?`, id)
 		if err == nil {
 			err = oneRow(res, fmt.Sprintf("user %d", id))
@@ -177,7 +177,7 @@ func (db *DB) SetRoles(ctx context.Context, id int64, roles []string) (*sesame.U
 }
 
 func (db *DB) updateUser(ctx context.Context, op string, id int64, query string, args ...any) error {
-	res, err := db.db.ExecContext(ctx, query, args...)
+	res, err := db.q.ExecContext(ctx, query, args...)
 	if err == nil {
 		err = oneRow(res, fmt.Sprintf("user %d", id))
 	}
@@ -192,7 +192,7 @@ func (db *DB) updateUser(ctx context.Context, op string, id int64, query string,
 // sesame.ErrConflict; an unknown role, sesame.ErrNotFound.
 func (db *DB) CreateUser(ctx context.Context, username, passwordHash string, roles []string, at time.Time) (*sesame.User, error) {
 	var u *sesame.User
-	err := db.transact(ctx, func(tx *sql.Tx) error {
+	err := db.transact(ctx, func(tx querier) error {
 		id, err := createUser(ctx, tx, username, passwordHash, roles, at)
 		if err != nil {
 			return err
@@ -207,7 +207,7 @@ func (db *DB) CreateUser(ctx context.Context, username, passwordHash string, rol
 }
 
 // createUser inserts a user with roles inside tx and returns the new id.
-func createUser(ctx context.Context, tx *sql.Tx, username, passwordHash string, roles []string, now time.Time) (int64, error) {
+func createUser(ctx context.Context, tx querier, username, passwordHash string, roles []string, now time.Time) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx,
 		`INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING id`,
@@ -224,7 +224,7 @@ func createUser(ctx context.Context, tx *sql.Tx, username, passwordHash string, 
 // grantRoles gives user id the roles, checking each by name first so that an
 // unknown one is reported as such rather than as a foreign key violation,
 // which would not say which.
-func grantRoles(ctx context.Context, tx *sql.Tx, id int64, roles []string) error {
+func grantRoles(ctx context.Context, tx querier, id int64, roles []string) error {
 	for _, r := range roles {
 		var ok bool
 		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM roles WHERE name = ?)`, r).Scan(&ok)
@@ -245,7 +245,7 @@ func grantRoles(ctx context.Context, tx *sql.Tx, id int64, roles []string) error
 
 // Roles returns every role with its permissions, by name.
 func (db *DB) Roles(ctx context.Context) ([]sesame.Role, error) {
-	rows, err := db.db.QueryContext(ctx, `
+	rows, err := db.q.QueryContext(ctx, `
 		SELECT r.name, (SELECT json_group_array(p.permission) FROM role_permissions p WHERE p.role = r.name)
 		FROM roles r ORDER BY r.name`)
 	if err != nil {
@@ -277,7 +277,7 @@ func (db *DB) Roles(ctx context.Context) ([]sesame.Role, error) {
 // data only into a database without any.
 func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+	if err := db.q.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
 		return 0, db.wrap("count users", err)
 	}
 	return n, nil

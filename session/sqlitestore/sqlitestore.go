@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame/internal/migrate"
+	"github.com/sesamehq/sesame/internal/stmtcache"
 	"github.com/sesamehq/sesame/session"
 )
 
@@ -34,9 +35,11 @@ var migrations, migrationsErr = migrate.Load(migrationFiles, "migrations/*.sql")
 // tables the database holds.
 const versionTable = "session_schema_migrations"
 
-// Store is a session.Store over a *sql.DB.
+// Store is a session.Store over a *sql.DB. Its statements are prepared
+// once per connection: parsing them again costs more than running them.
 type Store struct {
 	db *sql.DB
+	q  *stmtcache.Cache
 }
 
 var (
@@ -54,8 +57,12 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 	if _, err := migrate.SQLite(ctx, db, versionTable, migrations); err != nil {
 		return nil, fmt.Errorf("sqlitestore: %w", err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, q: stmtcache.New(db)}, nil
 }
+
+// Close releases the store's prepared statements; the caller still closes
+// db.
+func (s *Store) Close() error { return s.q.Close() }
 
 // Ping checks that the database answers. It makes Store a session.Pinger,
 // so that Manager.Ping covers the database.
@@ -78,7 +85,7 @@ func (s *Store) Create(ctx context.Context, r session.Record, limit int) ([]sess
 		return err
 	}
 	if limit <= 0 {
-		if err := insert(s.db); err != nil {
+		if err := insert(s.q); err != nil {
 			return nil, fmt.Errorf("sqlitestore: create: %w", err)
 		}
 		return nil, nil
@@ -108,7 +115,7 @@ func (s *Store) Create(ctx context.Context, r session.Record, limit int) ([]sess
 // Get implements session.Store: one read, by the current hash or the
 // previous one, each through its index.
 func (s *Store) Get(ctx context.Context, h session.Hash) (session.Record, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM sessions WHERE hash = ?1
+	row := s.q.QueryRowContext(ctx, `SELECT `+columns+` FROM sessions WHERE hash = ?1
 		UNION ALL SELECT `+columns+` FROM sessions WHERE prev_hash = ?1 LIMIT 1`, h[:])
 	r, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -122,7 +129,7 @@ func (s *Store) Get(ctx context.Context, h session.Hash) (session.Record, error)
 
 // Touch implements session.Store.
 func (s *Store) Touch(ctx context.Context, id string, lastSeen, idleExpiresAt time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE id = ?`,
+	res, err := s.q.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE id = ?`,
 		ms(lastSeen), ms(idleExpiresAt), id)
 	if err == nil {
 		err = oneRow(res)
@@ -137,7 +144,7 @@ func (s *Store) Touch(ctx context.Context, id string, lastSeen, idleExpiresAt ti
 // reader ever finds the old state half changed, and of two racing for the
 // same current hash only the first finds it.
 func (s *Store) Rotate(ctx context.Context, id string, cur session.Hash, rn session.Renewal) error {
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.q.ExecContext(ctx, `
 		UPDATE sessions SET hash = ?1, prev_hash = ?2, prev_valid_until = ?3, token_issued_at = ?4,
 			last_seen_at = ?5, idle_expires_at = ?6, last_ip = ?7,
 			authenticated_at = CASE WHEN ?8 = 0 THEN authenticated_at ELSE ?8 END
@@ -159,7 +166,7 @@ func (s *Store) Rotate(ctx context.Context, id string, cur session.Hash, rn sess
 // gone (ErrNotFound), or its token was not the one named (ErrConflict).
 func (s *Store) conflictOrGone(ctx context.Context, id string) error {
 	var exists bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?)`, id).Scan(&exists); err != nil {
+	if err := s.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?)`, id).Scan(&exists); err != nil {
 		return err
 	}
 	if exists {
@@ -170,7 +177,7 @@ func (s *Store) conflictOrGone(ctx context.Context, id string) error {
 
 // Delete implements session.Store.
 func (s *Store) Delete(ctx context.Context, id, userID string) (session.Session, error) {
-	gone, err := deleteReturning(ctx, s.db,
+	gone, err := deleteReturning(ctx, s.q,
 		`DELETE FROM sessions WHERE id = ?1 AND (?2 = '' OR user_id = ?2) RETURNING `+columns, id, userID)
 	if err != nil {
 		return session.Session{}, fmt.Errorf("sqlitestore: delete: %w", err)
@@ -183,7 +190,7 @@ func (s *Store) Delete(ctx context.Context, id, userID string) (session.Session,
 
 // DeleteByUser implements session.Store.
 func (s *Store) DeleteByUser(ctx context.Context, userID, exceptID string) ([]session.Session, error) {
-	gone, err := deleteReturning(ctx, s.db,
+	gone, err := deleteReturning(ctx, s.q,
 		`DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING `+columns, userID, exceptID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: delete by user: %w", err)
@@ -209,7 +216,7 @@ func (s *Store) List(ctx context.Context, q session.Query) ([]session.Session, e
 		limit = q.Limit
 	}
 	// #nosec G202 -- only the fixed fragments above are joined; every value is a placeholder argument
-	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM sessions WHERE `+strings.Join(where, ` AND `)+`
+	rows, err := s.q.QueryContext(ctx, `SELECT `+columns+` FROM sessions WHERE `+strings.Join(where, ` AND `)+`
 		ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: list: %w", err)
@@ -224,7 +231,7 @@ func (s *Store) List(ctx context.Context, q session.Query) ([]session.Session, e
 // Count implements session.Store: a range of the idle deadline's index.
 func (s *Store) Count(ctx context.Context, now time.Time) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE idle_expires_at > ?`, ms(now)).Scan(&n); err != nil {
+	if err := s.q.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE idle_expires_at > ?`, ms(now)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlitestore: count: %w", err)
 	}
 	return n, nil
@@ -235,7 +242,7 @@ func (s *Store) Count(ctx context.Context, now time.Time) (int, error) {
 // Store contract), and asking for it alone lets SQLite use its index
 // rather than scan the table.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) ([]session.Session, error) {
-	gone, err := deleteReturning(ctx, s.db,
+	gone, err := deleteReturning(ctx, s.q,
 		`DELETE FROM sessions WHERE idle_expires_at <= ? RETURNING `+columns, ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: delete expired: %w", err)
