@@ -51,6 +51,11 @@ func down(t *testing.T, r *running, b *browser, state string) {
 			t.Errorf("%s: %s %s took %v, past %v", state, c.method, c.path, took, limit)
 		}
 	}
+	// A visitor without a session costs no store call: the sign-in page
+	// is still served.
+	if status, body := newBrowser(t).do(http.MethodGet, r.url("/login"), nil); status != http.StatusOK {
+		t.Errorf("%s: GET /login without a session = %d, want 200: %.200s", state, status, body)
+	}
 	// A sign-in cannot be checked, and is not refused as if the password
 	// were wrong.
 	status, body := newBrowser(t).do(http.MethodPost, r.url("/api/v1/session"),
