@@ -32,54 +32,63 @@ func (b boundedStore) ctx(ctx context.Context) (context.Context, context.CancelF
 	return context.WithTimeout(ctx, b.timeout)
 }
 
+// Create implements session.Store, bounded.
 func (b boundedStore) Create(ctx context.Context, r session.Record, limit int) ([]session.Session, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
 	return b.s.Create(ctx, r, limit)
 }
 
+// Get implements session.Store, bounded.
 func (b boundedStore) Get(ctx context.Context, h session.Hash) (session.Record, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
 	return b.s.Get(ctx, h)
 }
 
+// Touch implements session.Store, bounded.
 func (b boundedStore) Touch(ctx context.Context, id string, lastSeen, idleExpiresAt time.Time) error {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
 	return b.s.Touch(ctx, id, lastSeen, idleExpiresAt)
 }
 
+// Rotate implements session.Store, bounded.
 func (b boundedStore) Rotate(ctx context.Context, id string, cur session.Hash, rn session.Renewal) error {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
 	return b.s.Rotate(ctx, id, cur, rn)
 }
 
+// Delete implements session.Store, bounded.
 func (b boundedStore) Delete(ctx context.Context, id, userID string) (session.Session, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
 	return b.s.Delete(ctx, id, userID)
 }
 
+// DeleteByUser implements session.Store, bounded.
 func (b boundedStore) DeleteByUser(ctx context.Context, userID, exceptID string) ([]session.Session, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
 	return b.s.DeleteByUser(ctx, userID, exceptID)
 }
 
+// List implements session.Store, bounded.
 func (b boundedStore) List(ctx context.Context, q session.Query) ([]session.Session, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
 	return b.s.List(ctx, q)
 }
 
+// Count implements session.Store, bounded.
 func (b boundedStore) Count(ctx context.Context, now time.Time) (int, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()
 	return b.s.Count(ctx, now)
 }
 
+// DeleteExpired implements session.Store, bounded.
 func (b boundedStore) DeleteExpired(ctx context.Context, now time.Time) ([]session.Session, error) {
 	ctx, cancel := b.ctx(ctx)
 	defer cancel()

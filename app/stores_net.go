@@ -30,6 +30,7 @@ type postgresData struct {
 	timeout time.Duration
 }
 
+// SessionStore returns the sessions in the app data's pool, bounded.
 func (d postgresData) SessionStore(ctx context.Context) (session.Store, error) {
 	s, err := pgstore.New(ctx, d.Pool())
 	if err != nil {
@@ -115,4 +116,5 @@ var quietRedis sync.Once
 
 type discardRedisLog struct{}
 
+// Printf drops what go-redis would log.
 func (discardRedisLog) Printf(context.Context, string, ...any) {}

@@ -45,6 +45,7 @@ func (db *DB) migrate(ctx context.Context) error {
 // untimed begins transactions without a statement timeout.
 type untimed struct{ pool *pgxpool.Pool }
 
+// Begin begins a transaction and lifts its statement timeout.
 func (u untimed) Begin(ctx context.Context) (pgx.Tx, error) {
 	tx, err := u.pool.Begin(ctx)
 	if err != nil {
