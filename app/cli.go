@@ -75,11 +75,11 @@ func commandConfig(e cmdEnv, args []string, command, synopsis, help string, add 
 	if err != nil {
 		return Config{}, nil, err
 	}
-	if err := checkStoreURL("--db", cfg.DB, dataKinds, "sqlite:PATH"); err != nil {
+	if err := checkStoreURL("--db", cfg.DB, dataKinds, dataURLs); err != nil {
 		return Config{}, nil, badUsage{err}
 	}
 	if cfg.Sessions != "" {
-		if err := checkStoreURL("--sessions", cfg.Sessions, sessionKinds, "sqlite:PATH or memory"); err != nil {
+		if err := checkStoreURL("--sessions", cfg.Sessions, sessionKinds, sessionURLs); err != nil {
 			return Config{}, nil, badUsage{err}
 		}
 	}
@@ -88,7 +88,7 @@ func commandConfig(e cmdEnv, args []string, command, synopsis, help string, add 
 
 func migrateCmd(ctx context.Context, e cmdEnv, args []string) error {
 	cfg, rest, err := commandConfig(e, args, "sesame migrate", "[flags]",
-		"Apply the migrations the stores lack, creating a new SQLite file, and print the schema version.", nil)
+		"Apply the migrations the stores lack (creating a new SQLite file, or the tables in a PostgreSQL database) and print the schema version.", nil)
 	if err != nil {
 		return err
 	}

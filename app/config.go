@@ -15,8 +15,8 @@ import (
 // SESAME_* environment variables (a flag given on the command line wins).
 type Config struct {
 	Addr               string        // listen address
-	DB                 string        // app data: "sqlite:PATH"
-	Sessions           string        // session store: "sqlite:PATH", "memory", or "" for the same store as DB
+	DB                 string        // app data: "sqlite:PATH" or a postgres:// URL
+	Sessions           string        // session store: "sqlite:PATH", a postgres:// or redis:// URL, "memory", or "" for the same store as DB
 	IdleTimeout        time.Duration // a session unused this long is dead
 	Lifetime           time.Duration // a session this old is dead, however active
 	RenewInterval      time.Duration // a token this old is renewed; 0: never during a session
@@ -27,6 +27,12 @@ type Config struct {
 	AuditRetention     time.Duration // audit events older than this are removed; 0: kept for ever
 	Demo               *bool         // seed demo data into an empty database; nil: only into a new SQLite file
 	AllowDemoOnNetwork bool          // listen beyond loopback though a demo password still works
+
+	// StoreTimeout bounds each call to a PostgreSQL or Redis store, so that
+	// one that does not answer makes requests answer 503 instead of hang;
+	// zero means 5 seconds. It has no flag: programs that embed the server
+	// (tests) set it.
+	StoreTimeout time.Duration
 }
 
 // DefaultConfig returns the configuration of a plain `sesame serve`.
@@ -84,11 +90,11 @@ func (c Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("--addr %q: %w", c.Addr, err)
 	}
-	if err := checkStoreURL("--db", c.DB, dataKinds, "sqlite:PATH"); err != nil {
+	if err := checkStoreURL("--db", c.DB, dataKinds, dataURLs); err != nil {
 		return err
 	}
 	if c.Sessions != "" {
-		if err := checkStoreURL("--sessions", c.Sessions, sessionKinds, "sqlite:PATH or memory"); err != nil {
+		if err := checkStoreURL("--sessions", c.Sessions, sessionKinds, sessionURLs); err != nil {
 			return err
 		}
 	}

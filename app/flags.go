@@ -106,6 +106,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) ([]
 // storeFlags adds --db and --sessions to fs, as every command that opens
 // the stores takes them.
 func storeFlags(fs *flag.FlagSet, c *Config) {
-	fs.StringVar(&c.DB, "db", c.DB, "app data: sqlite:`PATH`")
-	fs.StringVar(&c.Sessions, "sessions", c.Sessions, "session `store`: sqlite:PATH or memory (default: the same store as --db)")
+	fs.StringVar(&c.DB, "db", c.DB, "app data `store`: sqlite:PATH or postgres://USER@HOST/DB (postgresql:// too)")
+	fs.StringVar(&c.Sessions, "sessions", c.Sessions, "session `store`: sqlite:PATH, postgres://…, redis://HOST:PORT/N[?prefix=P] (rediss:// for TLS) or memory\n"+
+		"(default: the same store as --db)")
 }

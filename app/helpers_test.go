@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame/internal/testenv"
 )
 
 // This file is the harness of the app tests: real Servers on real SQLite
@@ -253,4 +255,15 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// unreachablePostgres returns the URL of a PostgreSQL server that is not
+// there: a free port on loopback.
+func unreachablePostgres(t *testing.T) string {
+	return fmt.Sprintf("postgres://sesame@127.0.0.1:%d/sesame?sslmode=disable", testenv.FreePort(t))
+}
+
+// unreachableRedis returns the URL of a Redis that is not there.
+func unreachableRedis(t *testing.T) string {
+	return fmt.Sprintf("redis://127.0.0.1:%d/0", testenv.FreePort(t))
 }

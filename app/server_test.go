@@ -182,7 +182,8 @@ func TestOpenFailsCleanly(t *testing.T) {
 		want string
 	}{
 		{"port in use", func() Config { c := testConfig(tempDB(t)); c.Addr = busy.Addr(); return c }(), "address already in use"},
-		{"postgres", func() Config { c := testConfig(tempDB(t)); c.DB = "postgres://localhost/sesame"; return c }(), "not supported"},
+		{"postgres unreachable", func() Config { c := testConfig(tempDB(t)); c.DB = unreachablePostgres(t); return c }(), "unavailable"},
+		{"redis unreachable", func() Config { c := testConfig(tempDB(t)); c.Sessions = unreachableRedis(t); return c }(), "Redis does not answer"},
 		{"directory missing", testConfig(t.TempDir() + "/no/such/dir/sesame.db"), "sesame.db"},
 	}
 	for _, tt := range tests {

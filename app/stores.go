@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,8 +21,8 @@ import (
 )
 
 // Data is an app data store: what the services keep (users, the shop, the
-// audit trail, login throttling), and its lifecycle. The sqlite package
-// implements it (and, later, postgres).
+// audit trail, login throttling), and its lifecycle. The sqlite and
+// postgres packages implement it.
 type Data interface {
 	auth.Store
 	account.Store
@@ -66,18 +67,41 @@ func (s *Stores) Close() error {
 // A store URL names its kind by its scheme: "sqlite:PATH", "memory",
 // "postgres://…", "redis://…". Each kind is opened by one function here, so
 // that a new backend is one entry in these tables and nothing else of the
-// wiring changes.
+// wiring changes. The functions live in stores_*.go.
 var (
-	dataKinds = map[string]func(ctx context.Context, url string) (Data, error){
-		"sqlite": openSQLite,
+	dataKinds = map[string]func(ctx context.Context, url string, o storeOptions) (Data, error){
+		"sqlite":   openSQLite,
+		"postgres": openPostgres,
 	}
-	sessionKinds = map[string]func(ctx context.Context, url string) (session.Store, func() error, error){
-		"memory": func(context.Context, string) (session.Store, func() error, error) {
+	sessionKinds = map[string]func(ctx context.Context, url string, o storeOptions) (session.Store, func() error, error){
+		"memory": func(context.Context, string, storeOptions) (session.Store, func() error, error) {
 			return memstore.New(), func() error { return nil }, nil
 		},
-		"sqlite": openSQLiteSessions,
+		"sqlite":   openSQLiteSessions,
+		"postgres": openPostgresSessions,
+		"redis":    openRedisSessions,
 	}
 )
+
+// What the flags accept, for the messages that refuse something else.
+const (
+	dataURLs    = "sqlite:PATH or postgres://…"
+	sessionURLs = "sqlite:PATH, postgres://…, redis://… (rediss:// for TLS) or memory"
+)
+
+// storeOptions are what every store is opened with besides its URL.
+type storeOptions struct {
+	// timeout bounds each call to a store that goes over a network (see
+	// Config.StoreTimeout); SQLite's own busy timeout bounds its waits.
+	timeout time.Duration
+}
+
+// defaultStoreTimeout bounds each call to a networked store when
+// Config.StoreTimeout is zero: a store that accepts connections but does
+// not answer makes a request answer 503 in a few seconds rather than hold
+// it, and the client, until the write timeout. A healthy call takes
+// milliseconds.
+const defaultStoreTimeout = 5 * time.Second
 
 // kindNames are the kinds as people call them.
 var kindNames = map[string]string{"memory": "memory", "sqlite": "SQLite", "postgres": "PostgreSQL", "redis": "Redis"}
@@ -108,14 +132,16 @@ func checkStoreURL[T any](flag, url string, kinds map[string]T, want string) err
 		return nil
 	}
 	if k != "" {
-		return fmt.Errorf("%s %q: %s is not supported by this version", flag, url, kindNames[k])
+		return fmt.Errorf("%s %q: %s cannot be used here: want %s", flag, url, kindNames[k], want)
 	}
 	return fmt.Errorf("%s %q: want %s", flag, url, want)
 }
 
 // OpenStores opens the app data that cfg.DB names, bringing its schema up to
 // date, and the session store that cfg.Sessions names (the same database
-// when empty). On error, whatever was opened is closed again.
+// when empty). A session store of its own is opened first, so that a start
+// that cannot reach it (a Redis that is down) has created no database. On
+// error, whatever was opened is closed again.
 func OpenStores(ctx context.Context, cfg Config) (_ *Stores, err error) {
 	st := &Stores{}
 	defer func() {
@@ -123,16 +149,30 @@ func OpenStores(ctx context.Context, cfg Config) (_ *Stores, err error) {
 			err = errors.Join(err, st.Close())
 		}
 	}()
+	o := storeOptions{timeout: cmp.Or(cfg.StoreTimeout, defaultStoreTimeout)}
 	openData := dataKinds[kind(cfg.DB)]
 	if openData == nil {
-		return nil, checkStoreURL("--db", cfg.DB, dataKinds, "sqlite:PATH")
+		return nil, checkStoreURL("--db", cfg.DB, dataKinds, dataURLs)
 	}
-	if st.Data, err = openData(ctx, cfg.DB); err != nil {
+	shared := cfg.Sessions == "" || cfg.Sessions == cfg.DB
+	var closeSessions func() error
+	if !shared {
+		openSessions := sessionKinds[kind(cfg.Sessions)]
+		if openSessions == nil {
+			return nil, checkStoreURL("--sessions", cfg.Sessions, sessionKinds, sessionURLs)
+		}
+		if st.Sessions, closeSessions, err = openSessions(ctx, cfg.Sessions, o); err != nil {
+			return nil, err
+		}
+		st.closers = append(st.closers, closeSessions)
+	}
+	if st.Data, err = openData(ctx, cfg.DB, o); err != nil {
 		return nil, err
 	}
-	st.closers = append(st.closers, st.Data.Close)
-
-	if cfg.Sessions == "" || cfg.Sessions == cfg.DB {
+	// Closed after the sessions (Close runs the closers backwards), which
+	// may share its handle.
+	st.closers = append([]func() error{st.Data.Close}, st.closers...)
+	if shared {
 		host, ok := st.Data.(sessionHost)
 		if !ok {
 			return nil, fmt.Errorf("--db %q cannot keep the sessions: give --sessions", cfg.DB)
@@ -145,16 +185,6 @@ func OpenStores(ctx context.Context, cfg Config) (_ *Stores, err error) {
 		}
 		return st, nil
 	}
-	openSessions := sessionKinds[kind(cfg.Sessions)]
-	if openSessions == nil {
-		return nil, checkStoreURL("--sessions", cfg.Sessions, sessionKinds, "sqlite:PATH or memory")
-	}
-	s, closer, err := openSessions(ctx, cfg.Sessions)
-	if err != nil {
-		return nil, err
-	}
-	st.Sessions = s
-	st.closers = append(st.closers, closer)
 	return st, nil
 }
 
@@ -167,7 +197,7 @@ func (d sqliteData) SessionStore(ctx context.Context) (session.Store, error) {
 	return sqlitestore.New(ctx, d.SQL())
 }
 
-func openSQLite(ctx context.Context, url string) (Data, error) {
+func openSQLite(ctx context.Context, url string, _ storeOptions) (Data, error) {
 	db, err := sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite:"))
 	if err != nil {
 		return nil, err
@@ -175,7 +205,7 @@ func openSQLite(ctx context.Context, url string) (Data, error) {
 	return sqliteData{db}, nil
 }
 
-func openSQLiteSessions(ctx context.Context, url string) (session.Store, func() error, error) {
+func openSQLiteSessions(ctx context.Context, url string, _ storeOptions) (session.Store, func() error, error) {
 	db, err := sqlite.OpenSQL(ctx, strings.TrimPrefix(url, "sqlite:"))
 	if err != nil {
 		return nil, nil, err

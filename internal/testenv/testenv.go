@@ -16,7 +16,13 @@
 // Each call makes a fresh place for the calling test: Postgres a schema,
 // Redis a key prefix. Tests running in parallel, in one package or in
 // several, share the servers without seeing one another's data, and the
-// place is dropped with t.Cleanup. The package is internal and imported by
+// place is dropped with t.Cleanup.
+//
+// Tests of what happens when a server goes away use servers of their own:
+// StartRedis runs a redis-server that the test stops, restarts and
+// freezes, and StartProxy (PostgresProxy for a PostgreSQL URL) puts a TCP
+// proxy between a client and a server that the test cuts, freezes and
+// restores. The package is internal and imported by
 // _test.go files only, so none of it reaches a program.
 package testenv
 

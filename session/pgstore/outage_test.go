@@ -5,9 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,112 +16,13 @@ import (
 	"github.com/sesamehq/sesame/session/pgstore"
 )
 
-// proxy forwards TCP connections to a server, and can cut them all and
-// refuse new ones, as a network partition or a server restart would.
-type proxy struct {
-	ln              net.Listener
-	network, target string
-	mu              sync.Mutex
-	cut             bool
-	conns           map[net.Conn]bool
-	wg              sync.WaitGroup
-}
-
-func startProxy(t *testing.T, network, target string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, network: network, target: target, conns: map[net.Conn]bool{}}
-	p.wg.Go(p.serve)
-	t.Cleanup(func() {
-		ln.Close()
-		p.Cut()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *proxy) port() uint16 { return uint16(p.ln.Addr().(*net.TCPAddr).Port) }
-
-func (p *proxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return // closed
-		}
-		if !p.track(c) {
-			c.Close() // refused: the client sees the connection end at once
-			continue
-		}
-		p.wg.Go(func() { p.pipe(c) })
-	}
-}
-
-// track records c so that Cut can close it, unless the proxy is cut.
-func (p *proxy) track(c net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cut {
-		return false
-	}
-	p.conns[c] = true
-	return true
-}
-
-func (p *proxy) pipe(client net.Conn) {
-	defer client.Close()
-	server, err := net.DialTimeout(p.network, p.target, 5*time.Second)
-	if err != nil || !p.track(server) {
-		return
-	}
-	defer server.Close()
-	done := make(chan struct{})
-	go func() {
-		io.Copy(server, client)
-		server.Close()
-		close(done)
-	}()
-	io.Copy(client, server)
-	client.Close()
-	<-done
-}
-
-// Cut closes every connection and refuses new ones until Restore.
-func (p *proxy) Cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	for c := range p.conns {
-		c.Close()
-	}
-	clear(p.conns)
-}
-
-// Restore lets connections through again.
-func (p *proxy) Restore() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = false
-}
-
 // proxied returns a pool over a proxy to the server of url.
-func proxied(t *testing.T, url string) (*pgxpool.Pool, *proxy) {
+func proxied(t *testing.T, url string) (*pgxpool.Pool, *testenv.Proxy) {
 	t.Helper()
+	url, p := testenv.PostgresProxy(t, url)
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		t.Fatal(err)
-	}
-	network, target := "tcp", net.JoinHostPort(cfg.ConnConfig.Host, fmt.Sprint(cfg.ConnConfig.Port))
-	if strings.HasPrefix(cfg.ConnConfig.Host, "/") { // a Unix socket directory
-		network, target = "unix", fmt.Sprintf("%s/.s.PGSQL.%d", cfg.ConnConfig.Host, cfg.ConnConfig.Port)
-	}
-	p := startProxy(t, network, target)
-	cfg.ConnConfig.Host, cfg.ConnConfig.Port = "127.0.0.1", p.port()
-	for _, f := range cfg.ConnConfig.Fallbacks { // sslmode=prefer tries TLS, then plain text
-
-		f.Host, f.Port = "127.0.0.1", p.port()
 	}
 	cfg.MaxConns = 4
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)

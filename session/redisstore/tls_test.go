@@ -19,6 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sesamehq/sesame/internal/testenv"
 	"github.com/sesamehq/sesame/session/redisstore"
 )
 
@@ -39,10 +40,12 @@ func TestTLS(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
 
-	srv := startServer(t, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"},
-		"--tls-cert-file", filepath.Join(dir, "cert.pem"), "--tls-key-file", filepath.Join(dir, "key.pem"),
-		"--tls-ca-cert-file", filepath.Join(dir, "ca.pem"), "--tls-auth-clients", "no")
-	url := fmt.Sprintf("rediss://127.0.0.1:%d/0", srv.port)
+	srv := testenv.StartRedis(t, testenv.RedisOptions{
+		TLS: &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"},
+		Args: []string{"--tls-cert-file", filepath.Join(dir, "cert.pem"), "--tls-key-file", filepath.Join(dir, "key.pem"),
+			"--tls-ca-cert-file", filepath.Join(dir, "ca.pem"), "--tls-auth-clients", "no"},
+	})
+	url := srv.URL()
 
 	opts, err := redis.ParseURL(url)
 	if err != nil {
@@ -73,7 +76,7 @@ func TestTLS(t *testing.T) {
 	if err := untrusting.Ping(t.Context()).Err(); !errors.As(err, &unverified) {
 		t.Errorf("a client that does not trust the server's CA: %v, want a certificate verification error", err)
 	}
-	plain := newClient(t, fmt.Sprintf("redis://127.0.0.1:%d/0?max_retries=-1&read_timeout=1s", srv.port))
+	plain := newClient(t, fmt.Sprintf("redis://127.0.0.1:%d/0?max_retries=-1&read_timeout=1s", srv.Port()))
 	if err := plain.Ping(t.Context()).Err(); err == nil {
 		t.Error("a plain-text client got an answer from the TLS port")
 	}
