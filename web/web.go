@@ -79,6 +79,7 @@ type Handler struct {
 	anonymousDenials *gate
 
 	mux          *http.ServeMux
+	patterns     []string       // of every route of mux but the catch-all, in order
 	publicRoutes *http.ServeMux // the routes of mux that need no sign-in
 	chain        http.Handler   // every request but the probes
 	probes       http.Handler   // /healthz and /readyz
