@@ -150,6 +150,8 @@ func (h *Handler) routes() {
 	apiPrivate("DELETE /api/v1/admin/sessions/{id}", admin(h.apiAdminRevokeSession))
 	apiPrivate("GET /api/v1/admin/audit", admin(h.apiAdminAudit))
 
+	// The description of the API, served like the probes (see ServeHTTP).
+	h.handlePublic("GET "+openAPIPath, http.HandlerFunc(h.openAPI))
 	h.handlePublic("GET /healthz", http.HandlerFunc(h.healthz))
 	h.handlePublic("GET /readyz", http.HandlerFunc(h.readyz))
 	h.handlePublic("GET /static/{file}", http.HandlerFunc(h.static))
