@@ -46,7 +46,7 @@ func TestReauthPages(t *testing.T) {
 			path := strings.NewReplacer("{user}", itoa64(userID(t, admin, "authorized_user")),
 				"{session}", sessionID(t, target)).Replace(f.path)
 
-			a.clock.Advance(reauthWindow + time.Second)
+			stale(a)
 			before := adminView(t, admin)
 			expectReauthRedirect(t, admin.postForm(path, f.form), f.back)
 			if after := adminView(t, admin); after != before {
@@ -169,7 +169,7 @@ func TestReauthAPI(t *testing.T) {
 		{"PUT", "/api/v1/admin/users/" + uid + "/disabled", map[string]any{"disabled": false}, 200},
 		{"DELETE", "/api/v1/admin/users/" + uid + "/sessions", nil, 200},
 	}
-	a.clock.Advance(reauthWindow + time.Second)
+	stale(a)
 	before := adminView(t, admin)
 	for _, c := range calls {
 		expectAPIError(t, admin.json(c.method, c.path, c.body), http.StatusForbidden, "reauthentication_required")
