@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/account"
 )
 
 // Errors of the HTTP layer itself, beside the domain's.
@@ -94,6 +95,9 @@ func problemFor(err error) problem {
 	case errors.As(err, &stock):
 		return problem{Status: http.StatusConflict, Code: "conflict",
 			Message: "There is not enough stock for some of your cart.", Short: stock.Lines}
+	case errors.Is(err, account.ErrUsernameTaken):
+		return problem{Status: http.StatusConflict, Code: "conflict", Message: "That username is taken.",
+			Fields: map[string]string{"username": "is taken (usernames are compared without regard to case)"}}
 	case errors.Is(err, sesame.ErrEmptyCart):
 		return problem{Status: http.StatusConflict, Code: "conflict", Message: "Your cart is empty."}
 	case errors.Is(err, sesame.ErrConflict):

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/sesamehq/sesame"
 )
@@ -21,3 +22,7 @@ func (h *Handler) WithoutSessions(a *sesame.Actor) http.Handler {
 // cross-origin check, the body limit), for the benchmark of what the chain
 // costs in front of a trivial handler.
 func (h *Handler) Chain(next http.Handler) http.Handler { return h.middleware(next) }
+
+// Patterns returns the patterns of every route of h, a *Handler, for the
+// test that holds the OpenAPI document to them.
+func Patterns(h http.Handler) []string { return slices.Clone(h.(*Handler).patterns) }

@@ -166,9 +166,26 @@ func (a *testApp) unauthorized() *client { return a.login("unauthorized_user", d
 func (a *testApp) admin() *client        { return a.login("admin", a.adminPassword) }
 
 // do sends a request through the server's handler and returns the answer
-// with its body read, keeping any cookies it sets.
+// with its body read, keeping any cookies it sets. Every call of the JSON
+// API, and its answer, is held to the OpenAPI document (checkAPI).
 func (c *client) do(method, path string, contentType string, reqBody io.Reader) *http.Response {
 	c.t.Helper()
+	// The body is read first, for checkAPI, and sent as it came: of a
+	// known length, or of an unknown one (chunked) when the reader did not
+	// say.
+	var sent []byte
+	if reqBody != nil {
+		var err error
+		if sent, err = io.ReadAll(reqBody); err != nil {
+			c.t.Fatal(err)
+		}
+		switch reqBody.(type) {
+		case *bytes.Reader, *strings.Reader, *bytes.Buffer:
+			reqBody = bytes.NewReader(sent)
+		default:
+			reqBody = io.MultiReader(bytes.NewReader(sent))
+		}
+	}
 	r := httptest.NewRequest(method, path, reqBody)
 	r.RemoteAddr = c.RemoteAddr
 	for k, vs := range c.Header {
@@ -180,10 +197,12 @@ func (c *client) do(method, path string, contentType string, reqBody io.Reader) 
 	for _, ck := range c.jar.Cookies(siteURL) {
 		r.AddCookie(ck)
 	}
+	checked := r.Clone(context.Background())
 	w := httptest.NewRecorder()
 	c.app.srv.Handler().ServeHTTP(w, r)
 	res := w.Result()
 	c.jar.SetCookies(siteURL, res.Cookies())
+	c.checkAPI(checked, sent, res, w.Body.Bytes())
 	return res
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,8 +32,10 @@ func formFailure(failure error) (int, *problem, error) {
 // Like the JSON API, it takes each field once: with two values, which one
 // counts would be a guess (net/http takes the first), so neither is taken.
 // A body of another type than a URL-encoded form (a multipart one, say)
-// answers 415 rather than look like a form with every field missing.
-func parseForm(r *http.Request) error {
+// answers 415 rather than look like a form with every field missing. The
+// fields named in multi are lists (a group of checkboxes), which may be
+// given any number of times.
+func parseForm(r *http.Request, multi ...string) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
 			return &mediaError{want: "application/x-www-form-urlencoded"}
@@ -47,7 +50,7 @@ func parseForm(r *http.Request) error {
 	}
 	inv := new(sesame.InvalidError)
 	for field, values := range r.PostForm {
-		if len(values) > 1 {
+		if len(values) > 1 && !slices.Contains(multi, field) {
 			inv.Add(field, "is given more than once")
 		}
 	}

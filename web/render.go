@@ -42,6 +42,34 @@ var templateFuncs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
 	"hasPrefix": strings.HasPrefix,
+	"label":     fieldLabel,
+	"holds":     func(list []string, s string) bool { return slices.Contains(list, s) },
+}
+
+// fieldLabels are the labels of the form fields that the labelled-problem
+// template names, as the forms show them.
+var fieldLabels = map[string]string{
+	"username": "Username",
+	"password": "Password",
+	"roles":    "Roles",
+	"disabled": "Account",
+	"user":     "User",
+	"action":   "Action",
+	"outcome":  "Outcome",
+	"limit":    "Per page",
+	"cursor":   "Page",
+	"back":     "Back",
+	"next":     "Next",
+	"body":     "Form",
+}
+
+// fieldLabel returns the label of a form field, or its name when it has
+// none.
+func fieldLabel(field string) string {
+	if l, ok := fieldLabels[field]; ok {
+		return l
+	}
+	return field
 }
 
 // money writes cents as dollars, thousands grouped: "$3,363.00".

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +17,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 func (h *Handler) page(fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
+			h.auditReauthRefusal(r, err)
 			h.pageError(w, r, err)
 		}
 	})
@@ -25,9 +27,21 @@ func (h *Handler) page(fn handlerFunc) http.Handler {
 func (h *Handler) api(fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
+			h.auditReauthRefusal(r, err)
 			h.apiError(w, r, err)
 		}
 	})
+}
+
+// auditReauthRefusal records a change refused for want of a recent
+// password (CONTRACT §7), as every refusal is recorded (§6): the services
+// refuse it without a word to the trail, since they cannot tell what the
+// request was.
+func (h *Handler) auditReauthRefusal(r *http.Request, err error) {
+	if errors.Is(err, sesame.ErrReauthenticationRequired) {
+		h.audit.Record(r.Context(), sesame.Event{Action: sesame.ActionAccessDenied, Outcome: sesame.OutcomeDenied,
+			Detail: "re-authentication required: " + r.Pattern})
+	}
 }
 
 // signedIn refuses fn to a visitor who is not signed in: a page sends them to
@@ -61,14 +75,17 @@ func (h *Handler) require(p sesame.Permission) func(handlerFunc) handlerFunc {
 // the same auth.Service.Authorize, so no route can forget.
 func (h *Handler) routes() {
 	page := func(pattern string, fn handlerFunc) { h.handlePublic(pattern, h.page(fn)) }
-	private := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.page(signedIn(fn))) }
+	private := func(pattern string, fn handlerFunc) { h.handle(pattern, h.page(signedIn(fn))) }
 	checkout, task := h.require(sesame.PermCheckout), h.require(sesame.PermTaskPerform)
+	admin := h.require(sesame.PermAdmin)
 
 	page("GET /{$}", h.home)
 	page("GET /login", h.loginForm)
 	page("POST /login", h.login)
 	private("GET /logout", h.logoutForm)
 	private("POST /logout", h.logout)
+	private("GET /reauth", h.reauthForm)
+	private("POST /reauth", h.reauth)
 	private("GET /products", h.products)
 	private("POST /cart/items", h.addToCart)
 	private("GET /cart", h.cart)
@@ -87,11 +104,25 @@ func (h *Handler) routes() {
 	private("GET /account/password", h.passwordForm)
 	private("POST /account/password", h.changePassword)
 
+	// The admin pages (CONTRACT §7). Each change is a form posted to the
+	// user or session it changes; see pages_admin.go.
+	private("GET /admin/users", admin(h.adminUsers))
+	private("POST /admin/users", admin(h.adminCreateUser))
+	private("POST /admin/users/{id}/roles", admin(h.adminSetRoles))
+	private("POST /admin/users/{id}/password", admin(h.adminResetPassword))
+	private("POST /admin/users/{id}/disable", admin(h.adminDisable))
+	private("POST /admin/users/{id}/enable", admin(h.adminEnable))
+	private("POST /admin/users/{id}/sessions/revoke", admin(h.adminRevokeUserSessions))
+	private("GET /admin/sessions", admin(h.adminSessions))
+	private("POST /admin/sessions/{id}/revoke", admin(h.adminRevokeSession))
+	private("GET /admin/audit", admin(h.adminAudit))
+
 	api := func(pattern string, fn handlerFunc) { h.handlePublic(pattern, h.api(fn)) }
-	apiPrivate := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.api(signedIn(fn))) }
+	apiPrivate := func(pattern string, fn handlerFunc) { h.handle(pattern, h.api(signedIn(fn))) }
 
 	api("POST /api/v1/session", h.apiLogin)
 	apiPrivate("DELETE /api/v1/session", h.apiLogout)
+	apiPrivate("POST /api/v1/session/reauth", h.apiReauth)
 	apiPrivate("GET /api/v1/me", h.apiMe)
 	apiPrivate("GET /api/v1/products", h.apiProducts)
 	apiPrivate("GET /api/v1/products/{id}", h.apiProduct)
@@ -109,10 +140,29 @@ func (h *Handler) routes() {
 	apiPrivate("PUT /api/v1/account/password", h.apiChangePassword)
 	apiPrivate("GET /api/v1/activity", h.apiActivity)
 
+	apiPrivate("GET /api/v1/admin/users", admin(h.apiAdminUsers))
+	apiPrivate("POST /api/v1/admin/users", admin(h.apiAdminCreateUser))
+	apiPrivate("PUT /api/v1/admin/users/{id}/roles", admin(h.apiAdminSetRoles))
+	apiPrivate("PUT /api/v1/admin/users/{id}/password", admin(h.apiAdminResetPassword))
+	apiPrivate("PUT /api/v1/admin/users/{id}/disabled", admin(h.apiAdminSetDisabled))
+	apiPrivate("DELETE /api/v1/admin/users/{id}/sessions", admin(h.apiAdminRevokeUserSessions))
+	apiPrivate("GET /api/v1/admin/sessions", admin(h.apiAdminSessions))
+	apiPrivate("DELETE /api/v1/admin/sessions/{id}", admin(h.apiAdminRevokeSession))
+	apiPrivate("GET /api/v1/admin/audit", admin(h.apiAdminAudit))
+
+	// The description of the API, served like the probes (see ServeHTTP).
+	h.handlePublic("GET "+openAPIPath, http.HandlerFunc(h.openAPI))
 	h.handlePublic("GET /healthz", http.HandlerFunc(h.healthz))
 	h.handlePublic("GET /readyz", http.HandlerFunc(h.readyz))
 	h.handlePublic("GET /static/{file}", http.HandlerFunc(h.static))
 	h.mux.HandleFunc("/", h.noRoute)
+}
+
+// handle routes pattern to handler and remembers the pattern, so that the
+// routes can be listed (a test holds the API description to them).
+func (h *Handler) handle(pattern string, handler http.Handler) {
+	h.mux.Handle(pattern, handler)
+	h.patterns = append(h.patterns, pattern)
 }
 
 // handlePublic routes pattern to handler, as a route a visitor may use
@@ -120,7 +170,7 @@ func (h *Handler) routes() {
 // so that noRoute can tell a public path from the rest from the route
 // table itself rather than from a list kept beside it.
 func (h *Handler) handlePublic(pattern string, handler http.Handler) {
-	h.mux.Handle(pattern, handler)
+	h.handle(pattern, handler)
 	h.publicRoutes.Handle(pattern, handler)
 }
 

@@ -11,8 +11,8 @@
 // request log, the session (loaded once, by the session Manager's
 // Middleware), the signed-in user, the cross-origin check for unsafe
 // methods, the body limit, and finally the route, whose handler asks the
-// services, which authorize. Only the probes, /healthz and /readyz, skip the
-// session and the user.
+// services, which authorize. Only the probes, /healthz and /readyz, and the
+// API description, /api/v1/openapi.yaml, skip the session and the user.
 package web
 
 import (
@@ -79,6 +79,7 @@ type Handler struct {
 	anonymousDenials *gate
 
 	mux          *http.ServeMux
+	patterns     []string       // of every route of mux but the catch-all, in order
 	publicRoutes *http.ServeMux // the routes of mux that need no sign-in
 	chain        http.Handler   // every request but the probes
 	probes       http.Handler   // /healthz and /readyz
@@ -124,14 +125,16 @@ func New(cfg Config) (*Handler, error) {
 	h.chain = h.middleware(h.mux)
 	// The probes skip the session and the user: they answer for the process
 	// and its stores, so a cookie a load balancer happens to send must
-	// neither make liveness depend on the database nor write to it.
+	// neither make liveness depend on the database nor write to it. The API
+	// description does too: it is the same for everyone and may be cached,
+	// so its answer must never carry a session's renewed cookie.
 	h.probes = SecurityHeaders(h.recoverPanics(h.mux))
 	return h, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == openAPIPath {
 		h.probes.ServeHTTP(w, r)
 		return
 	}
