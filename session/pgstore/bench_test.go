@@ -1,0 +1,30 @@
+package pgstore_test
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sesamehq/sesame/internal/testenv"
+	"github.com/sesamehq/sesame/session"
+	"github.com/sesamehq/sesame/session/pgstore"
+	"github.com/sesamehq/sesame/session/storetest"
+)
+
+// BenchmarkStore runs the store benchmark on a schema of its own, on the
+// server that SESAME_TEST_POSTGRES names.
+func BenchmarkStore(b *testing.B) {
+	testenv.Lookup(b, testenv.PostgresVar)
+	storetest.Benchmark(b, func(b *testing.B) session.Store {
+		pool, err := pgxpool.New(b.Context(), testenv.Postgres(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(pool.Close)
+		s, err := pgstore.New(b.Context(), pool)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
