@@ -14,7 +14,8 @@ const sessionsUsage = `Usage: sesame sessions COMMAND [flags]
 
 Commands:
   list [--user USERNAME]        public id, user, IP, browser, created, last seen, expiry
-  revoke ID… | --user USERNAME  end sessions by public id, or every session of a user
+  revoke ID… | --user USERNAME | --all
+                                end sessions by public id, every session of a user, or every session
 
 Run "sesame sessions COMMAND --help" for the flags of a command.
 `
@@ -84,19 +85,28 @@ func sessionsList(ctx context.Context, e cmdEnv, args []string) error {
 
 func sessionsRevoke(ctx context.Context, e cmdEnv, args []string) error {
 	var user string
-	cfg, rest, err := commandConfig(e, args, "sesame sessions revoke", "ID… | --user USERNAME [flags]",
-		"End sessions by their public id (as sesame sessions list shows it), or every session of a user.",
+	var all bool
+	cfg, rest, err := commandConfig(e, args, "sesame sessions revoke", "ID… | --user USERNAME | --all [flags]",
+		"End sessions by their public id (as sesame sessions list shows it), every session of a user, or every\n"+
+			"session of every user (after a suspected compromise: everyone signs in again).",
 		func(fs *flag.FlagSet) {
 			fs.StringVar(&user, "user", "", "end every session of `USERNAME`")
+			fs.BoolVar(&all, "all", false, "end every session of every user")
 		})
 	if err != nil {
 		return err
 	}
-	switch {
-	case user == "" && len(rest) == 0:
-		return badUsage{errors.New("give session ids or --user USERNAME")}
-	case user != "" && len(rest) > 0:
-		return badUsage{errors.New("give session ids or --user USERNAME, not both")}
+	given := 0
+	for _, g := range []bool{user != "", len(rest) > 0, all} {
+		if g {
+			given++
+		}
+	}
+	if given != 1 {
+		return badUsage{errors.New("give session ids, --user USERNAME or --all: one of them")}
+	}
+	if all {
+		return revokeEverySession(ctx, cfg, e)
 	}
 	if user != "" {
 		o, u, err := named(ctx, cfg, e, user)
@@ -129,4 +139,33 @@ func sessionsRevoke(ctx context.Context, e cmdEnv, args []string) error {
 		}
 	}
 	return errors.Join(failed...)
+}
+
+// revokeEverySession ends every live session, a page at a time, each
+// audited like any revocation by the operator.
+func revokeEverySession(ctx context.Context, cfg Config, e cmdEnv) error {
+	o, err := openForCommand(ctx, cfg, e)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	n := 0
+	for {
+		// Always the first page: each pass ends what it lists.
+		list, _, err := o.Accounts.AllSessions(operator(ctx), 0, sesame.Paging{Limit: sesame.MaxLimit})
+		if err != nil {
+			return explain(err)
+		}
+		if len(list) == 0 {
+			break
+		}
+		for _, s := range list {
+			if err := o.Accounts.RevokeSession(operator(ctx), s.ID); err != nil && !errors.Is(err, sesame.ErrNotFound) {
+				return explain(err)
+			}
+			n++
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d sessions ended\n", n)
+	return nil
 }

@@ -78,6 +78,15 @@ func TestCLIUsersAndSessions(t *testing.T) {
 	if status := alice.me(r); status != http.StatusUnauthorized {
 		t.Errorf("after sessions revoke --user, alice's next request: %d, want 401", status)
 	}
+	alice.login(r, "alice", "tulip garden ladder")
+	admin := newBrowser(t)
+	admin.login(r, "admin", adminPassword(r.stdout))
+	if out := mustCLI(t, "", "sessions", "revoke", "--all", "--db", db); !strings.Contains(out, "2 sessions ended") {
+		t.Errorf("sessions revoke --all printed %q, want 2 sessions ended", out)
+	}
+	if alice.me(r) != http.StatusUnauthorized || admin.me(r) != http.StatusUnauthorized {
+		t.Error("after sessions revoke --all, a session still works")
+	}
 
 	// Role change, password and disabling end every session of the user.
 	for _, tc := range []struct {
@@ -137,7 +146,8 @@ func TestCLIRefusals(t *testing.T) {
 		{"not a terminal", "", []string{"user", "add", "bob", "--role", "customer"}, 1, "--password-stdin"},
 		{"unknown user", "", []string{"user", "disable", "nobody"}, 1, `no user called "nobody"`},
 		{"unknown session", "", []string{"sessions", "revoke", "no-such-id"}, 1, "no live session"},
-		{"ids and --user", "", []string{"sessions", "revoke", "x", "--user", "admin"}, 2, "not both"},
+		{"ids and --user", "", []string{"sessions", "revoke", "x", "--user", "admin"}, 2, "one of them"},
+		{"--all and ids", "", []string{"sessions", "revoke", "x", "--all"}, 2, "one of them"},
 		{"unknown user command", "", []string{"user", "rename"}, 2, "rename"},
 		{"stray argument", "", []string{"user", "list", "extra"}, 2, `"extra"`},
 		{"unknown flag", "", []string{"user", "list", "--verbose"}, 2, "-verbose"},
