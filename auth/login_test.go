@@ -2,8 +2,12 @@ package auth_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,5 +109,38 @@ func TestConcurrentSignInsOfOneUser(t *testing.T) {
 	}
 	if th := e.throttle(t, "alice", ""); th.UserFailures != 0 {
 		t.Errorf("after 12 successes the name has %d failures", th.UserFailures)
+	}
+}
+
+// TestLoginGivesUpWaiting: a burst of logins larger than the password
+// hashes can serve within LoginWait is answered ErrUnavailable for those
+// that got no turn in time (503 over HTTP), rather than being hashed after
+// their clients have gone; the others are checked as usual.
+func TestLoginGivesUpWaiting(t *testing.T) {
+	// Each hash takes tens of milliseconds, so a millisecond's wait cannot
+	// be enough for those behind the first one per CPU.
+	e := newEnvWith(t, auth.Config{Params: auth.Params{Memory: 8 << 10, Iterations: 8, Parallelism: 1}, LoginWait: time.Millisecond})
+	n := 4 * runtime.GOMAXPROCS(0)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = e.svc.Login(from(fmt.Sprintf("192.0.2.%d", i+1)), fmt.Sprint("nobody", i), "wrong password")
+		})
+	}
+	wg.Wait()
+	checked, gaveUp := 0, 0
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, sesame.ErrBadCredentials):
+			checked++
+		case errors.Is(err, sesame.ErrUnavailable):
+			gaveUp++
+		default:
+			t.Errorf("login %d: %v, want ErrBadCredentials or ErrUnavailable", i, err)
+		}
+	}
+	if checked == 0 || gaveUp == 0 {
+		t.Errorf("%d logins at once, %d hash turns, a 1 ms wait: %d checked, %d gave up; want some of each", n, runtime.GOMAXPROCS(0), checked, gaveUp)
 	}
 }

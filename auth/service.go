@@ -31,6 +31,8 @@ type Config struct {
 	// Logger receives faults that must be seen but must not fail the
 	// request, such as a failed rehash; nil means slog.Default().
 	Logger *slog.Logger
+	// LoginWait bounds a login's wait for its turn; zero means LoginWait.
+	LoginWait time.Duration
 }
 
 // Service signs users in, checks and hashes passwords and authorizes
@@ -55,7 +57,18 @@ type Service struct {
 	hashing chan struct{}
 	// attempts queues one user's concurrent attempts in this process.
 	attempts keyLock
+	// loginWait bounds how long Login waits for its turns (the user's
+	// queue, then a hash).
+	loginWait time.Duration
 }
+
+// LoginWait is the longest a login waits for its turn, behind the same
+// user's other attempts and then for a free password hash. Past it the
+// login answers sesame.ErrUnavailable (503: try again shortly) well before
+// the HTTP server's write timeout would cut the connection; without the
+// bound a burst of logins larger than the hashes can serve would keep the
+// server hashing passwords for clients that had long been disconnected.
+const LoginWait = 20 * time.Second
 
 // New returns the Service of cfg. It computes one hash at start (the dummy
 // that unknown usernames are checked against), so bad Params fail here and
@@ -72,14 +85,27 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("auth: dummy hash: %w", err)
 	}
 	s := &Service{store: cfg.Store, log: cfg.Audit, params: cfg.Params, now: cfg.Now, logger: cfg.Logger,
-		dummyHash: dummy, hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		dummyHash: dummy, hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), loginWait: LoginWait}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
+	if cfg.LoginWait > 0 {
+		s.loginWait = cfg.LoginWait
+	}
 	return s, nil
+}
+
+// waitError is the error of a login that gave up waiting for a turn:
+// ctx's own when the request ended, else ErrUnavailable, for a server that
+// has more logins at once than it can hash within loginWait.
+func (s *Service) waitError(ctx context.Context, err error) error {
+	if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("auth: login: %w: no turn at the password hash within %v", sesame.ErrUnavailable, s.loginWait)
+	}
+	return fmt.Errorf("auth: login: %w", err)
 }
 
 // hashSlot waits for a turn to run argon2 and returns the function that
@@ -129,9 +155,13 @@ func (s *Service) hash(ctx context.Context, password string) (string, error) {
 // A storage fault is returned as an error: throttling that cannot be read
 // or counted fails closed.
 func (s *Service) Login(ctx context.Context, username, password string) (*sesame.User, error) {
-	unlock, err := s.attempts.lock(ctx, throttleKey(username))
-	if err != nil { // the request ended while waiting: nothing was checked
-		return nil, fmt.Errorf("auth: login: %w", err)
+	// The waits for turns end at loginWait; the store calls run under ctx
+	// alone, so that a step once begun is finished.
+	wait, cancel := context.WithTimeout(ctx, s.loginWait)
+	defer cancel()
+	unlock, err := s.attempts.lock(wait, throttleKey(username))
+	if err != nil { // gave up waiting: nothing was checked nor counted
+		return nil, s.waitError(ctx, err)
 	}
 	defer unlock()
 	attempt, now, err := s.begin(ctx, username)
@@ -148,9 +178,9 @@ func (s *Service) Login(ctx context.Context, username, password string) (*sesame
 			return nil, fmt.Errorf("auth: login: %w", err)
 		}
 	}
-	ok, rehash, err := s.verify(ctx, user, password)
-	if err != nil { // the request ended while waiting: the attempt stays counted
-		return nil, fmt.Errorf("auth: login: %w", err)
+	ok, rehash, err := s.verify(wait, user, password)
+	if err != nil { // gave up waiting for a hash: the attempt stays counted
+		return nil, s.waitError(ctx, err)
 	}
 	if !ok || user.Disabled {
 		e := sesame.Event{Action: sesame.ActionLogin, Outcome: sesame.OutcomeFailure,
