@@ -28,3 +28,25 @@ func BenchmarkStore(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkBytesPerSession measures what a session takes on disk in
+// PostgreSQL: the table, its TOAST and its indexes.
+func BenchmarkBytesPerSession(b *testing.B) {
+	testenv.Lookup(b, testenv.PostgresVar)
+	pool, err := pgxpool.New(b.Context(), testenv.Postgres(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	s, err := pgstore.New(b.Context(), pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchmarkBytes(b, s, 0, func() int64 {
+		var n int64
+		if err := pool.QueryRow(b.Context(), `SELECT pg_total_relation_size('sessions')`).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		return n
+	})
+}

@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -28,5 +29,33 @@ func BenchmarkStore(b *testing.B) {
 			b.Fatal(err)
 		}
 		return s
+	})
+}
+
+// BenchmarkBytesPerSession measures the memory a session takes in Redis
+// (its hash, its token key and its index entries), on a server of its own
+// so that nothing else moves used_memory.
+func BenchmarkBytesPerSession(b *testing.B) {
+	srv := testenv.StartRedis(b, testenv.RedisOptions{})
+	opts, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := redis.NewClient(opts)
+	b.Cleanup(func() { client.Close() })
+	s, err := redisstore.New(client, redisstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	storetest.BenchmarkBytes(b, s, 0, func() int64 {
+		info, err := client.InfoMap(b.Context(), "memory").Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := strconv.ParseInt(info["Memory"]["used_memory"], 10, 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return n
 	})
 }

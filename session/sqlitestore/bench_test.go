@@ -30,3 +30,33 @@ func BenchmarkStore(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkBytesPerSession measures what a session takes in the SQLite
+// file: its row and its index entries, once the write-ahead log is
+// checkpointed into the file.
+func BenchmarkBytesPerSession(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "s.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	s, err := sqlitestore.New(b.Context(), db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	storetest.BenchmarkBytes(b, s, 0, func() int64 {
+		var pages, size int64
+		if _, err := db.ExecContext(b.Context(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.QueryRowContext(b.Context(), "PRAGMA page_count").Scan(&pages); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.QueryRowContext(b.Context(), "PRAGMA page_size").Scan(&size); err != nil {
+			b.Fatal(err)
+		}
+		return pages * size
+	})
+}

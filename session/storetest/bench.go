@@ -26,7 +26,7 @@ func Benchmark(b *testing.B, newStore func(b *testing.B) session.Store) {
 		// Filled once: b.Run calls its function again for each b.N it tries.
 		s := newStore(b)
 		target := record("target")
-		fill(b, s, n-1)
+		Fill(b, s, n-1)
 		if _, err := s.Create(b.Context(), target, 0); err != nil {
 			b.Fatal(err)
 		}
@@ -58,8 +58,11 @@ func sizes() []int {
 	return out
 }
 
-// fill stores n sessions of 1000 users, from a few goroutines.
-func fill(b *testing.B, s session.Store, n int) {
+// Fill stores n sessions of 1000 users, from a few goroutines, each like a
+// signed-in browser's (an address, a user agent, a small Data), for a
+// benchmark that needs a full store: the lookup above, or a store's own
+// measure of the bytes a session takes.
+func Fill(b *testing.B, s session.Store, n int) {
 	b.Helper()
 	start := time.Now()
 	workers := 4 * runtime.GOMAXPROCS(0)
@@ -78,4 +81,20 @@ func fill(b *testing.B, s session.Store, n int) {
 	if n > 10000 {
 		b.Logf("stored %d sessions in %v", n, time.Since(start).Round(time.Millisecond))
 	}
+}
+
+// BenchmarkBytes reports what one session takes in a store: size, the
+// store's own reckoning of the bytes it holds, is read before and after
+// Fill stores n sessions (n: 10,000 when 0).
+func BenchmarkBytes(b *testing.B, s session.Store, n int, size func() int64) {
+	if n == 0 {
+		n = 10000
+	}
+	before := size()
+	Fill(b, s, n)
+	after := size()
+	for b.Loop() {
+		// The figure is the metric; the loop is there to satisfy b.
+	}
+	b.ReportMetric(float64(after-before)/float64(n), "bytes/session")
 }
