@@ -71,6 +71,16 @@ func measureTarget(ctx context.Context, c *config, t target, script string, base
 			return rt, nil
 		}
 	}
+	if url != "" && t.fresh != nil {
+		fresh, cleanup, err := t.fresh(ctx, url)
+		if err != nil {
+			rt.Failed = "a fresh store: " + err.Error()
+			say("FAILED: %s", rt.Failed)
+			return rt, nil
+		}
+		defer cleanup()
+		url = fresh // printed as the variable's name, like the URL itself
+	}
 	if t.needs == "gunicorn" {
 		if _, err := exec.LookPath("gunicorn"); err != nil {
 			rt.Skipped = "gunicorn not found (apt-get install -y gunicorn python3-flask)"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -23,10 +24,14 @@ type target struct {
 	baseline bool
 	optional bool   // measured only when -targets names it
 	urlEnv   string // measured only when this environment variable holds a URL
-	// refusable: a start that fails is "not available yet" (skipped), not a
-	// failure of the run: sesame does not take PostgreSQL or Redis yet.
+	// refusable: a start that fails is "not available" (skipped), not a
+	// failure of the run: an older sesame did not take PostgreSQL or Redis.
 	refusable bool
-	needs     string // what must be built or installed: "sesame", "peers" or "gunicorn"
+	// fresh, when set, returns url made into an empty store of the run's
+	// own (a schema, a key prefix), and the function that removes it: like
+	// the SQLite targets, each run starts from nothing.
+	fresh func(ctx context.Context, url string) (string, func(), error)
+	needs string // what must be built or installed: "sesame", "peers" or "gunicorn"
 	// command returns the program and its arguments for a server listening
 	// on addr with its files in dir; url is the value of urlEnv.
 	command func(c *config, addr, dir, url string) (prog string, args, env []string, workdir string)
@@ -54,13 +59,13 @@ var targets = []target{
 			return filepath.Join(c.bin, "sesame"), []string{"serve", "--addr", addr, "--db", "sqlite:" + filepath.Join(dir, "sesame.db"),
 				"--sessions", "memory"}, nil, ""
 		}},
-	{name: "sesame-pg", needs: "sesame", urlEnv: "SESAME_BENCH_POSTGRES", refusable: true,
-		about: "sesame, app data and sessions in PostgreSQL",
+	{name: "sesame-pg", needs: "sesame", urlEnv: "SESAME_BENCH_POSTGRES", refusable: true, fresh: freshSchema,
+		about: "sesame, app data and sessions in PostgreSQL (a new schema per run)",
 		command: func(c *config, addr, _, url string) (string, []string, []string, string) {
 			return filepath.Join(c.bin, "sesame"), []string{"serve", "--addr", addr, "--db", url, "--sessions", url, "--demo=true"}, nil, ""
 		}},
-	{name: "sesame-redis", needs: "sesame", urlEnv: "SESAME_BENCH_REDIS", refusable: true,
-		about: "sesame, app data in SQLite, sessions in Redis",
+	{name: "sesame-redis", needs: "sesame", urlEnv: "SESAME_BENCH_REDIS", refusable: true, fresh: freshPrefix,
+		about: "sesame, app data in SQLite, sessions in Redis (a new key prefix per run)",
 		command: func(c *config, addr, dir, url string) (string, []string, []string, string) {
 			return filepath.Join(c.bin, "sesame"), []string{"serve", "--addr", addr, "--db", "sqlite:" + filepath.Join(dir, "sesame.db"),
 				"--sessions", url}, nil, ""
@@ -225,4 +230,41 @@ func freeAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// freshSchema creates a schema of the run's own in the PostgreSQL database
+// of url (with psql) and returns url set to use it.
+func freshSchema(ctx context.Context, url string) (string, func(), error) {
+	name := "sesame_bench_" + strings.ToLower(rand.Text()[:10])
+	psql := func(ctx context.Context, sql string) error {
+		out, err := exec.CommandContext(ctx, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("psql %q: %v: %s", sql, err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	if err := psql(ctx, "CREATE SCHEMA "+name); err != nil {
+		return "", nil, err
+	}
+	drop := func() { _ = psql(context.Background(), "DROP SCHEMA "+name+" CASCADE") }
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "search_path=" + name, drop, nil
+}
+
+// freshPrefix returns url with a key prefix of the run's own (sesame's
+// "prefix" parameter), and the function that deletes its keys.
+func freshPrefix(_ context.Context, url string) (string, func(), error) {
+	prefix := "sesame-bench-" + strings.ToLower(rand.Text()[:10]) + ":"
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	del := func() {
+		_ = exec.Command("redis-cli", "-u", url, "EVAL",
+			"for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", "0", prefix+"*").Run()
+	}
+	return url + sep + "prefix=" + prefix, del, nil
 }
