@@ -43,8 +43,28 @@ var ErrNoMiddleware = errors.New("session: the request did not go through the Ma
 // answer's header had already been written.
 var ErrHeaderWritten = errors.New("session: the answer's header was already written")
 
-// CookieName returns the name of the session cookie.
+// CookieName returns the name of the session cookie of a request that did
+// not come over HTTPS (see Config.HTTPS).
 func (m *Manager) CookieName() string { return m.cfg.CookieName }
+
+// CookieNameFor returns the name of the session cookie for r, as its
+// scheme makes it (see Config.HTTPS).
+func (m *Manager) CookieNameFor(r *http.Request) string {
+	name, _ := m.cookieFor(r)
+	return name
+}
+
+// cookieFor returns the name of the session cookie for r and whether it is
+// Secure.
+func (m *Manager) cookieFor(r *http.Request) (name string, secure bool) {
+	if m.cfg.HTTPS == nil || !m.cfg.HTTPS(r) {
+		return m.cfg.CookieName, m.cfg.Secure
+	}
+	if strings.HasPrefix(m.cfg.CookieName, "__Host-") || strings.HasPrefix(m.cfg.CookieName, "__Secure-") {
+		return m.cfg.CookieName, true
+	}
+	return "__Host-" + m.cfg.CookieName, true
+}
 
 // LoginOptions are the choices of one Login.
 type LoginOptions struct {
@@ -110,7 +130,7 @@ func (m *Manager) Login(ctx context.Context, userID string, opts LoginOptions) (
 	if err != nil {
 		return Session{}, fmt.Errorf("session: login: %w", err)
 	}
-	st.set(rec, m.cookie(token, rec.Session, now))
+	st.set(rec, m.cookie(st, token, rec.Session, now))
 	for _, s := range evicted {
 		m.ended(ctx, s, EndEvicted, st.req)
 	}
@@ -131,7 +151,7 @@ func (m *Manager) Logout(ctx context.Context) error {
 		}
 	}
 	st.clear()
-	st.setCookie(m.clearingCookie())
+	st.setCookie(m.clearingCookie(st))
 	return nil
 }
 
@@ -180,7 +200,7 @@ func (m *Manager) renew(ctx context.Context, authenticated bool) (Session, error
 		return Session{}, fmt.Errorf("session: renew: %w", err)
 	}
 	rec.apply(rn)
-	st.set(rec, m.cookie(token, rec.Session, now))
+	st.set(rec, m.cookie(st, token, rec.Session, now))
 	return rec.Session, nil
 }
 
@@ -386,13 +406,13 @@ func idleDeadline(now time.Time, p policy, expires time.Time) time.Time {
 // survives closing the browser; any other has neither Expires nor Max-Age,
 // so the browser forgets it when it closes. Either way the server enforces
 // both deadlines whatever the cookie says.
-func (m *Manager) cookie(token string, s Session, now time.Time) *http.Cookie {
-	c := &http.Cookie{ // #nosec G124 -- HttpOnly and SameSite=Lax always; Secure is Config.Secure, off only for plain HTTP, and New refuses a __Host- name without it
-		Name:     m.cfg.CookieName,
+func (m *Manager) cookie(st *state, token string, s Session, now time.Time) *http.Cookie {
+	c := &http.Cookie{ // #nosec G124 -- HttpOnly and SameSite=Lax always; Secure for every HTTPS request, off only for plain HTTP, and New refuses a __Host- name without it
+		Name:     st.cookieName,
 		Value:    token,
 		Path:     "/",
 		HttpOnly: true,
-		Secure:   m.cfg.Secure,
+		Secure:   st.secure,
 		SameSite: http.SameSiteLaxMode,
 	}
 	if s.Remember {
@@ -401,14 +421,14 @@ func (m *Manager) cookie(token string, s Session, now time.Time) *http.Cookie {
 	return c
 }
 
-func (m *Manager) clearingCookie() *http.Cookie {
+func (m *Manager) clearingCookie(st *state) *http.Cookie {
 	return &http.Cookie{ // #nosec G124 -- the same attributes as the session cookie, so that the browser matches and drops it
-		Name:     m.cfg.CookieName,
+		Name:     st.cookieName,
 		Value:    "",
 		Path:     "/",
 		MaxAge:   -1,
 		HttpOnly: true,
-		Secure:   m.cfg.Secure,
+		Secure:   st.secure,
 		SameSite: http.SameSiteLaxMode,
 	}
 }
