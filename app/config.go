@@ -75,7 +75,7 @@ func ParseServeFlags(args []string, getenv func(string) string, output io.Writer
 	return c, c.validate()
 }
 
-const serveHelp = "Serve the shop over HTTP, by default on http://127.0.0.1:5000/ with the SQLite file ./sesame.db."
+const serveHelp = "Serve the shop over HTTP (HTTPS with --tls-cert), by default on http://127.0.0.1:5000/ with the SQLite file ./sesame.db."
 
 // serveFlags adds the flags of sesame serve to fs, writing into c.
 func serveFlags(fs *flag.FlagSet, c *Config) {
