@@ -7,6 +7,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame/internal/clientip"
 	"github.com/sesamehq/sesame/web"
 )
 
@@ -64,19 +66,24 @@ type Server struct {
 	// once Run is told to stop; zero means 10 seconds.
 	ShutdownGrace time.Duration
 
-	stores   *Stores
-	services *Services
-	handler  *web.Handler
-	listener net.Listener
-	http     *http.Server
+	stores          *Stores
+	services        *Services
+	handler         *web.Handler
+	listener        net.Listener
+	metricsListener net.Listener // nil without --metrics-addr
+	tls             *tls.Config  // nil without --tls-cert
+	metrics         *metrics     // nil without --metrics-addr
+	http            *http.Server
+	handlers        handlers
+	cut             context.CancelFunc // cancels every request's context
 }
 
-// Open binds the listener, opens the stores, seeds the demo data when
+// Open binds the listeners, opens the stores, seeds the demo data when
 // asked, and builds the services and the front end; Run then serves. The
-// listener comes first, so that a start that cannot listen (the port is
-// taken, the address is wrong) has written nothing: no new database, no
-// admin password printed for a server that never ran. On error, whatever
-// was opened is closed again.
+// listeners and the certificate come first, so that a start that cannot
+// serve (the port is taken, the address or the key is wrong) has written
+// nothing: no new database, no admin password printed for a server that
+// never ran. On error, whatever was opened is closed again.
 func (s *Server) Open(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
@@ -100,15 +107,28 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if err := s.refuseNewDemoOnNetwork(seed); err != nil {
 		return err
 	}
-	if s.listener, err = net.Listen("tcp", s.Config.Addr); err != nil {
+	if err := s.listen(); err != nil {
 		return err
 	}
 	if err := s.openData(ctx, seed); err != nil {
 		return err
 	}
-	s.services, err = newServices(s.stores, wiring{cfg: s.Config, params: s.Params, logger: s.Logger, now: s.Now})
-	if err != nil {
+	if err := s.hintFirstUser(ctx); err != nil {
 		return err
+	}
+	proxies := s.Config.proxies()
+	w := wiring{cfg: s.Config, params: s.Params, logger: s.Logger, now: s.Now,
+		clientIP: proxies.ClientIP, https: proxies.HTTPS}
+	var observe func(string, int, time.Duration)
+	if s.metricsListener != nil {
+		s.metrics = newMetrics()
+		w.observe, observe = s.metrics.observeEvent, s.metrics.observeRequest
+	}
+	if s.services, err = newServices(s.stores, w); err != nil {
+		return err
+	}
+	if s.metrics != nil {
+		s.metrics.countSessions(s.services.Sessions, s.Logger)
 	}
 	s.handler, err = web.New(web.Config{
 		Accounts: s.services.Accounts,
@@ -117,13 +137,28 @@ func (s *Server) Open(ctx context.Context) (err error) {
 		Audit:    s.services.Audit,
 		Sessions: s.services.Sessions,
 		Ready:    s.ready,
+		ClientIP: proxies.ClientIP,
+		HTTPS:    proxies.HTTPS,
+		Observe:  observe,
 		Logger:   s.Logger,
 		Now:      s.Now,
 	})
 	if err != nil {
 		return err
 	}
-	s.serveHTTP()
+	s.serveHTTP(proxies)
+	return nil
+}
+
+// hintFirstUser tells the operator of a database without a single user
+// how to create one: nobody could sign in, and nothing else would say why.
+func (s *Server) hintFirstUser(ctx context.Context) error {
+	n, err := s.stores.Data.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	s.Logger.Warn("the database has no users: nobody can sign in until one is created, e.g. with " +
+		"\"sesame user add NAME --role admin\" (same --db), or start on a new database with --demo")
 	return nil
 }
 
@@ -178,13 +213,17 @@ func (s *Server) openData(ctx context.Context, seed bool) error {
 }
 
 // serveHTTP configures the HTTP server over the front end.
-func (s *Server) serveHTTP() {
+func (s *Server) serveHTTP(proxies clientip.Proxies) {
 	var handler http.Handler = s.handler
 	if loopback(s.Config.Addr) {
-		handler = web.SecurityHeaders(loopbackNamesOnly(handler, s.Logger))
+		handler = web.SecurityHeaders(loopbackNamesOnly(handler, proxies, s.Logger))
 	}
+	base, cut := baseContext()
+	s.cut = cut
 	s.http = &http.Server{
-		Handler:           handler,
+		Handler:           s.handlers.wrap(handler),
+		TLSConfig:         s.tls,
+		BaseContext:       base,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -208,6 +247,15 @@ func (s *Server) ready(ctx context.Context) error {
 // the configuration asked for port 0.
 func (s *Server) Addr() string { return s.listener.Addr().String() }
 
+// MetricsAddr returns the address /metrics is served on, or "" without
+// --metrics-addr.
+func (s *Server) MetricsAddr() string {
+	if s.metricsListener == nil {
+		return ""
+	}
+	return s.metricsListener.Addr().String()
+}
+
 // Services returns the services of the server, for tests and tools that
 // act on its stores as it does.
 func (s *Server) Services() *Services { return s.services }
@@ -230,39 +278,74 @@ func (s *Server) Run(ctx context.Context) error {
 	defer stopCleanup()
 
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(s.listener) }()
-	s.Logger.Info("sesame is listening", "url", "http://"+s.Addr()+"/")
+	scheme := "http"
+	if s.tls != nil {
+		scheme = "https"
+		// The certificate is in TLSConfig already.
+		go func() { errc <- s.http.ServeTLS(s.listener, "", "") }()
+	} else {
+		go func() { errc <- s.http.Serve(s.listener) }()
+	}
+	var metricsServer *http.Server
+	if s.metricsListener != nil {
+		metricsServer = s.serveMetrics()
+		defer metricsServer.Close() // after the main one: a scrape may watch the stop
+	}
+	attrs := []any{"url", publicURL(scheme, s.Config.Addr, s.listener)}
+	if everyInterface(s.Config.Addr) {
+		attrs = append(attrs, "interfaces", "all", "addr", s.Addr())
+	}
+	s.Logger.Info("sesame is listening", attrs...)
 
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	s.Logger.Info("shutting down")
-	grace := cmp.Or(s.ShutdownGrace, shutdownGrace)
-	shutdown, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := s.http.Shutdown(shutdown); err != nil {
-		// The grace is over: cut what still runs, rather than leave it
-		// running against the stores that Close is about to close.
-		_ = s.http.Close() // only the listeners' errors come back, and Shutdown closed them
-		s.Logger.Warn("requests still running after the shutdown grace were cut", "grace", grace)
-		return nil
+	s.Logger.Info("shutting down: finishing the requests in flight", "grace", cmp.Or(s.ShutdownGrace, shutdownGrace))
+	if err := s.shutdown(); err != nil {
+		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	s.Logger.Info("sesame stopped")
 	return nil
 }
 
-// Close closes the listener and the stores. Call it after Run has
+// shutdown stops accepting and waits for the requests in flight, at most
+// ShutdownGrace; past it, it cuts them: their contexts end, so that each
+// fails as if its client had gone (quietly: a cut is the documented
+// warning below, not a 500 per request), and it waits a little for their
+// handlers to return, rather than leave them running against the stores
+// that Close is about to close.
+func (s *Server) shutdown() error {
+	grace := cmp.Or(s.ShutdownGrace, shutdownGrace)
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := s.http.Shutdown(ctx); err == nil {
+		return nil
+	}
+	s.cut()
+	_ = s.http.Close() // only the listeners' errors come back, and Shutdown closed them
+	s.Logger.Warn("requests still running after the shutdown grace were cut", "grace", grace)
+	if !s.handlers.wait(cutWait) {
+		s.Logger.Warn("handlers of cut requests still running; closing the stores anyway", "waited", cutWait)
+	}
+	return nil
+}
+
+// Close closes the listeners and the stores. Call it after Run has
 // returned, or instead of Run.
 func (s *Server) Close() error {
 	var errs []error
 	// Run's shutdown has closed the listener already; a Server that was
 	// opened but never run must still give its port back.
-	if s.listener != nil {
-		if err := s.listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+	for _, l := range []net.Listener{s.listener, s.metricsListener} {
+		if l == nil {
+			continue
+		}
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sesamehq/sesame/internal/clientip"
 )
 
 // Config is how sesame serve is set up: CONTRACT §1, from flags and
@@ -27,6 +29,10 @@ type Config struct {
 	AuditRetention     time.Duration // audit events older than this are removed; 0: kept for ever
 	Demo               *bool         // seed demo data into an empty database; nil: only into a new SQLite file
 	AllowDemoOnNetwork bool          // listen beyond loopback though a demo password still works
+	TLSCert, TLSKey    string        // PEM files: serve HTTPS only; both or neither
+	TrustProxy         string        // CIDRs of the reverse proxies whose X-Forwarded-For/-Proto are believed
+	MetricsAddr        string        // listen address of /metrics; "": no metrics
+	LogFormat          string        // "text" or "json"
 
 	// StoreTimeout bounds each call to a PostgreSQL or Redis store, so that
 	// one that does not answer makes requests answer 503 instead of hang;
@@ -47,6 +53,7 @@ func DefaultConfig() Config {
 		RememberLifetime: 30 * 24 * time.Hour,
 		RememberIdle:     7 * 24 * time.Hour,
 		AuditRetention:   90 * 24 * time.Hour,
+		LogFormat:        "text",
 	}
 }
 
@@ -68,7 +75,7 @@ func ParseServeFlags(args []string, getenv func(string) string, output io.Writer
 	return c, c.validate()
 }
 
-const serveHelp = "Serve the shop over HTTP, by default on http://127.0.0.1:5000/ with the SQLite file ./sesame.db."
+const serveHelp = "Serve the shop over HTTP (HTTPS with --tls-cert), by default on http://127.0.0.1:5000/ with the SQLite file ./sesame.db."
 
 // serveFlags adds the flags of sesame serve to fs, writing into c.
 func serveFlags(fs *flag.FlagSet, c *Config) {
@@ -84,6 +91,11 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "audit events older than this are removed by the periodic sweep (0: keep every event)")
 	fs.Var(optionalBool{&c.Demo}, "demo", "seed the demo users and products into an empty database (default: true for a new SQLite file)")
 	fs.BoolVar(&c.AllowDemoOnNetwork, "allow-demo-on-network", false, "listen beyond loopback even while a demo account has its demo password")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "serve HTTPS only (TLS 1.2+) with this PEM certificate `file` (chain first); needs --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "the PEM private key `file` of --tls-cert")
+	fs.StringVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "`CIDRs` (comma-separated) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve Prometheus /metrics on this separate listen `address` (never on --addr)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text or json")
 }
 
 func (c Config) validate() error {
@@ -113,7 +125,39 @@ func (c Config) validate() error {
 	if c.RenewInterval > 0 && c.RenewGrace >= c.RenewInterval {
 		return fmt.Errorf("--renew-grace %v must be shorter than --renew-interval %v", c.RenewGrace, c.RenewInterval)
 	}
+	return c.validateServing()
+}
+
+// validateServing checks the flags of how sesame is reached and watched:
+// TLS, proxies, metrics and the log. The certificate itself is loaded when
+// the server opens, before anything is written.
+func (c Config) validateServing() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together: give both, or neither")
+	}
+	if _, err := clientip.ParseProxies(c.TrustProxy); err != nil {
+		return fmt.Errorf("--trust-proxy: %w", err)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr %q: %w", c.MetricsAddr, err)
+		}
+		if c.MetricsAddr == c.Addr {
+			return fmt.Errorf("--metrics-addr %q is --addr: the metrics need a listener of their own", c.MetricsAddr)
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
+	}
 	return nil
+}
+
+// proxies returns the parsed --trust-proxy, which validate has checked.
+func (c Config) proxies() clientip.Proxies {
+	p, _ := clientip.ParseProxies(c.TrustProxy)
+	return p
 }
 
 // loopback reports whether addr listens on the loopback interface only.

@@ -43,7 +43,14 @@ func TestParseServeFlags(t *testing.T) {
 			RememberIdle:     168 * time.Hour,
 			AuditRetention:   2160 * time.Hour,
 			Demo:             nil, // true for a new SQLite file, else false
+			LogFormat:        "text",
 		}},
+		{"--tls-cert and --tls-key", []string{"--tls-cert", "c.pem", "--tls-key", "k.pem"}, nil,
+			with(func(c *Config) { c.TLSCert, c.TLSKey = "c.pem", "k.pem" })},
+		{"--trust-proxy", []string{"--trust-proxy", "10.0.0.0/8,127.0.0.1"}, nil, with(func(c *Config) { c.TrustProxy = "10.0.0.0/8,127.0.0.1" })},
+		{"SESAME_TRUST_PROXY", nil, map[string]string{"SESAME_TRUST_PROXY": "192.0.2.0/24"}, with(func(c *Config) { c.TrustProxy = "192.0.2.0/24" })},
+		{"--metrics-addr", []string{"--metrics-addr", "127.0.0.1:9100"}, nil, with(func(c *Config) { c.MetricsAddr = "127.0.0.1:9100" })},
+		{"--log-format json", []string{"--log-format", "json"}, nil, with(func(c *Config) { c.LogFormat = "json" })},
 		{"--audit-retention 0", []string{"--audit-retention", "0"}, nil, with(func(c *Config) { c.AuditRetention = 0 })},
 		{"--renew-interval 0", []string{"--renew-interval", "0"}, nil, with(func(c *Config) { c.RenewInterval = 0 })},
 		{"--renew-grace", []string{"--renew-grace", "30s"}, nil, with(func(c *Config) { c.RenewGrace = 30 * time.Second })},
@@ -154,6 +161,12 @@ func TestParseServeFlagsErrors(t *testing.T) {
 		{"negative renewal", []string{"--renew-interval", "-1m"}, nil, []string{"--renew-interval", "negative"}},
 		{"negative session limit", []string{"--max-sessions", "-1"}, nil, []string{"--max-sessions", "negative"}},
 		{"grace as long as the interval", []string{"--renew-interval", "1m", "--renew-grace", "1m"}, nil, []string{"--renew-grace", "shorter"}},
+		{"cert without key", []string{"--tls-cert", "c.pem"}, nil, []string{"--tls-cert", "--tls-key", "both"}},
+		{"key without cert", []string{"--tls-key", "k.pem"}, nil, []string{"--tls-cert", "--tls-key", "both"}},
+		{"bad --trust-proxy", []string{"--trust-proxy", "10.0.0.0/8,nginx"}, nil, []string{"--trust-proxy", `"nginx"`, "CIDR"}},
+		{"--metrics-addr without port", []string{"--metrics-addr", "localhost"}, nil, []string{"--metrics-addr", "missing port"}},
+		{"--metrics-addr is --addr", []string{"--addr", "127.0.0.1:7000", "--metrics-addr", "127.0.0.1:7000"}, nil, []string{"--metrics-addr", "own"}},
+		{"bad --log-format", []string{"--log-format", "xml"}, nil, []string{"--log-format", `"xml"`, "text or json"}},
 		{"sessions bogus", []string{"--sessions", "bogus"}, nil, []string{"--sessions", "sqlite:PATH", "postgres://", "redis://", "memory"}},
 	}
 	for _, tt := range tests {
@@ -184,7 +197,8 @@ func TestParseServeFlagsHelp(t *testing.T) {
 			if !errors.Is(err, flag.ErrHelp) {
 				t.Fatalf("error %v, want flag.ErrHelp", err)
 			}
-			for _, w := range []string{"Usage: sesame", "SESAME_", "-addr", "-db", "-sessions", "-idle-timeout", "-lifetime", "-demo", "-allow-demo-on-network"} {
+			for _, w := range []string{"Usage: sesame", "SESAME_", "-addr", "-db", "-sessions", "-idle-timeout", "-lifetime", "-demo", "-allow-demo-on-network",
+				"--tls-cert", "--tls-key", "--trust-proxy", "--metrics-addr", "--log-format"} {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("help does not mention %q:\n%s", w, out.String())
 				}

@@ -124,10 +124,19 @@ func serve(ctx context.Context, e cmdEnv, args []string) error {
 		}
 		return badUsage{err}
 	}
-	s := &Server{Config: cfg, Stdout: e.stdout, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))}
+	s := &Server{Config: cfg, Stdout: e.stdout, Logger: newLogger(cfg.LogFormat, e.stderr)}
 	if err := s.Open(ctx); err != nil {
 		return err
 	}
 	defer s.Close()
 	return s.Run(ctx)
+}
+
+// newLogger returns the log of --log-format format ("text" or "json",
+// which validate has checked) on w, at info level.
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
@@ -129,8 +130,15 @@ func TestServerFinishesInFlightRequests(t *testing.T) {
 // TestServerCutsRequestsAfterGrace: the wait for in-flight requests is
 // bounded (CONTRACT §1): past ShutdownGrace they are cut, so that the stores
 // can be closed under no one, and the stop is still a clean one (exit 0).
+//
+// The cut is logged once, as a warning; the request it cut adds no error
+// line of its own (it did not fail: the stop ended it).
 func TestServerCutsRequestsAfterGrace(t *testing.T) {
-	r := start(t, testConfig(tempDB(t)), func(s *Server) { s.ShutdownGrace = 50 * time.Millisecond })
+	var logs syncBuffer
+	r := start(t, testConfig(tempDB(t)), func(s *Server) {
+		s.ShutdownGrace = 50 * time.Millisecond
+		s.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
 	req := holdRequest(t, r)
 
 	r.cancel()
@@ -147,6 +155,12 @@ func TestServerCutsRequestsAfterGrace(t *testing.T) {
 	}
 	if err := r.Close(); err != nil {
 		t.Errorf("close: %v", err)
+	}
+	if !strings.Contains(logs.String(), "were cut") {
+		t.Errorf("the cut is not logged:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("the cut request logged an error:\n%s", logs.String())
 	}
 }
 

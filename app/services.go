@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/account"
 	"github.com/sesamehq/sesame/audit"
 	"github.com/sesamehq/sesame/auth"
@@ -31,6 +32,8 @@ type wiring struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	clientIP func(*http.Request) string
+	https    func(*http.Request) bool // nil: only a TLS connection is HTTPS
+	observe  func(sesame.Event)       // told of every audit event; nil: nobody
 }
 
 // newServices builds the services over st. The session Manager gets its
@@ -41,7 +44,7 @@ func newServices(st *Stores, w wiring) (*Services, error) {
 	if w.clientIP == nil {
 		w.clientIP = clientip.Remote
 	}
-	log, err := audit.New(audit.Config{Store: st.Data, Now: w.now, Logger: w.logger})
+	log, err := audit.New(audit.Config{Store: st.Data, Now: w.now, Logger: w.logger, Observe: w.observe})
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +62,7 @@ func newServices(st *Stores, w wiring) (*Services, error) {
 		RenewGrace:          w.cfg.RenewGrace,
 		MaxSessions:         w.cfg.MaxSessions,
 		ClientIP:            w.clientIP,
+		HTTPS:               w.https,
 		OnEnd:               account.RecordSessionEnd(log, w.clientIP),
 		ErrorHandler:        web.SessionUnavailable(w.logger),
 		Logger:              w.logger,

@@ -35,14 +35,20 @@ type Config struct {
 	// Logger receives the events that could not be stored; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// Observe, when set, is told of every event recorded, stored or not,
+	// with its fields filled in: for metrics that count what the trail
+	// records (sign-ins, refusals, checkouts) from the one place that
+	// hears of them all. It must be quick.
+	Observe func(sesame.Event)
 }
 
 // Log records events in a Store and reads them back. It is safe for
 // concurrent use. Build it with New.
 type Log struct {
-	store  Store
-	now    func() time.Time
-	logger *slog.Logger
+	store   Store
+	now     func() time.Time
+	logger  *slog.Logger
+	observe func(sesame.Event)
 }
 
 // New returns the Log of cfg.
@@ -50,7 +56,7 @@ func New(cfg Config) (*Log, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("audit: Config.Store is required")
 	}
-	l := &Log{store: cfg.Store, now: cfg.Now, logger: cfg.Logger}
+	l := &Log{store: cfg.Store, now: cfg.Now, logger: cfg.Logger, observe: cfg.Observe}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -103,6 +109,9 @@ func (l *Log) Record(ctx context.Context, e sesame.Event) {
 	e.IP = clip.String(e.IP, clip.IP)
 	e.SessionID = clip.String(e.SessionID, maxSessionID)
 	e.Detail = clip.String(e.Detail, maxDetail)
+	if l.observe != nil {
+		l.observe(e)
+	}
 
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()

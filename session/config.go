@@ -24,6 +24,15 @@ type Config struct {
 	CookieName string
 	// Secure marks the cookie Secure, so browsers send it over HTTPS only.
 	Secure bool
+	// HTTPS, when set, tells for each request whether its client reached
+	// the server over HTTPS (directly, or through a proxy the program
+	// trusts). For those requests the cookie is Secure and, unless
+	// CookieName has a prefix already, named "__Host-" + CookieName, which
+	// a browser accepts only over HTTPS, from this host, for Path=/; for the
+	// others it is as CookieName and Secure say. A program served both ways
+	// at once (HTTPS through a proxy, plain HTTP to a probe) thus keeps the
+	// two apart.
+	HTTPS func(r *http.Request) bool
 
 	// IdleTimeout ends a session unused this long; default 30 minutes.
 	IdleTimeout time.Duration

@@ -43,7 +43,8 @@ var ErrNoMiddleware = errors.New("session: the request did not go through the Ma
 // answer's header had already been written.
 var ErrHeaderWritten = errors.New("session: the answer's header was already written")
 
-// CookieName returns the name of the session cookie.
+// CookieName returns the name of the session cookie of a request that did
+// not come over HTTPS (see Config.HTTPS).
 func (m *Manager) CookieName() string { return m.cfg.CookieName }
 
 // LoginOptions are the choices of one Login.
@@ -110,7 +111,7 @@ func (m *Manager) Login(ctx context.Context, userID string, opts LoginOptions) (
 	if err != nil {
 		return Session{}, fmt.Errorf("session: login: %w", err)
 	}
-	st.set(rec, m.cookie(token, rec.Session, now))
+	st.set(rec, m.cookie(st, token, rec.Session, now))
 	for _, s := range evicted {
 		m.ended(ctx, s, EndEvicted, st.req)
 	}
@@ -131,7 +132,7 @@ func (m *Manager) Logout(ctx context.Context) error {
 		}
 	}
 	st.clear()
-	st.setCookie(m.clearingCookie())
+	st.setCookie(m.clearingCookie(st))
 	return nil
 }
 
@@ -180,7 +181,7 @@ func (m *Manager) renew(ctx context.Context, authenticated bool) (Session, error
 		return Session{}, fmt.Errorf("session: renew: %w", err)
 	}
 	rec.apply(rn)
-	st.set(rec, m.cookie(token, rec.Session, now))
+	st.set(rec, m.cookie(st, token, rec.Session, now))
 	return rec.Session, nil
 }
 
@@ -379,38 +380,6 @@ func idleDeadline(now time.Time, p policy, expires time.Time) time.Time {
 		return expires
 	}
 	return idle
-}
-
-// cookie returns the session cookie carrying token for s. A remembered
-// session's cookie lives as long as the session may (Max-Age), so it
-// survives closing the browser; any other has neither Expires nor Max-Age,
-// so the browser forgets it when it closes. Either way the server enforces
-// both deadlines whatever the cookie says.
-func (m *Manager) cookie(token string, s Session, now time.Time) *http.Cookie {
-	c := &http.Cookie{ // #nosec G124 -- HttpOnly and SameSite=Lax always; Secure is Config.Secure, off only for plain HTTP, and New refuses a __Host- name without it
-		Name:     m.cfg.CookieName,
-		Value:    token,
-		Path:     "/",
-		HttpOnly: true,
-		Secure:   m.cfg.Secure,
-		SameSite: http.SameSiteLaxMode,
-	}
-	if s.Remember {
-		c.MaxAge = max(1, int(s.ExpiresAt.Sub(now)/time.Second))
-	}
-	return c
-}
-
-func (m *Manager) clearingCookie() *http.Cookie {
-	return &http.Cookie{ // #nosec G124 -- the same attributes as the session cookie, so that the browser matches and drops it
-		Name:     m.cfg.CookieName,
-		Value:    "",
-		Path:     "/",
-		MaxAge:   -1,
-		HttpOnly: true,
-		Secure:   m.cfg.Secure,
-		SameSite: http.SameSiteLaxMode,
-	}
 }
 
 // clientInfo returns what a new session records of the client of r.

@@ -15,6 +15,8 @@ import (
 type state struct {
 	req           *http.Request // as it reached Middleware
 	ip, userAgent string        // what a new session records of the client
+	cookieName    string        // of the session cookie, for this request's scheme
+	secure        bool          // the cookie is Secure
 
 	// mu guards the fields below. The request's context, and the state with
 	// it, reaches any goroutine a handler starts (to load parts of a page in
@@ -153,7 +155,8 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state{req: r}
 		st.ip, st.userAgent = m.clientInfo(r)
-		token, n := requestCookie(r, m.cfg.CookieName)
+		st.cookieName, st.secure = m.cookieFor(r)
+		token, n := requestCookie(r, st.cookieName)
 		if n > 1 {
 			m.cfg.Logger.WarnContext(r.Context(), "session: request with several session cookies ignored",
 				"cookies", n)
@@ -163,7 +166,7 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 			switch {
 			case err == nil:
 			case errors.Is(err, errDeadCookie):
-				st.setCookie(m.clearingCookie())
+				st.setCookie(m.clearingCookie(st))
 			case errors.Is(err, errUnknownCookie):
 			default:
 				m.cfg.ErrorHandler(w, r, err)
@@ -280,7 +283,7 @@ func (m *Manager) renewPeriodically(r *http.Request, st *state, rec *Record, now
 	switch err := m.store.Rotate(r.Context(), rec.ID, rec.Hash, rn); {
 	case err == nil:
 		rec.apply(rn)
-		st.set(*rec, m.cookie(token, rec.Session, now))
+		st.set(*rec, m.cookie(st, token, rec.Session, now))
 	case errors.Is(err, ErrNotFound):
 		return errUnknownCookie
 	case errors.Is(err, ErrConflict):

@@ -164,10 +164,13 @@ func isAPI(r *http.Request) bool {
 	return r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
 }
 
-// logProblem logs the errors the client cannot be told about.
+// logProblem logs the errors the client cannot be told about. A request
+// whose context has ended did not fail: its client went away, or the
+// server's stop cut it (and said so once); whatever error its end caused
+// (a read on a closed connection, say) is not worth an error line.
 func (h *Handler) logProblem(r *http.Request, p problem, err error) {
 	switch {
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled), r.Context().Err() != nil:
 		h.log.DebugContext(r.Context(), "client went away", "path", r.URL.Path)
 	case p.Status >= 500:
 		h.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)

@@ -97,7 +97,7 @@ func newApp(t *testing.T, changes ...func(*app.Config)) *testApp {
 	a.srv = &app.Server{
 		Config: cfg,
 		Params: testParams,
-		Logger: slog.New(slog.NewTextHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: slog.New(slog.NewTextHandler(io.MultiWriter(a.logs, &runLog), &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Stdout: &stdout,
 		Now:    a.clock.Now,
 	}
@@ -113,6 +113,7 @@ func newApp(t *testing.T, changes ...func(*app.Config)) *testApp {
 		t.Fatalf("no admin password printed: %q", stdout.String())
 	}
 	a.adminPassword = m[1]
+	noteSecret(a.adminPassword, "the admin password")
 	return a
 }
 
@@ -205,6 +206,12 @@ func (c *client) do(method, path string, contentType string, reqBody io.Reader) 
 	w := httptest.NewRecorder()
 	c.app.srv.Handler().ServeHTTP(w, r)
 	res := w.Result()
+	noteRequestSecrets(r.Header.Get("Content-Type"), sent)
+	// The cookies the server set: those a test plants may be anything,
+	// a public session id among them, which the log rightly holds.
+	for _, ck := range res.Cookies() {
+		noteSecret(ck.Value, "the value of the cookie "+ck.Name)
+	}
 	c.jar.SetCookies(siteURL, res.Cookies())
 	c.checkAPI(checked, sent, res, w.Body.Bytes())
 	return res

@@ -25,9 +25,9 @@ const contentSecurityPolicy = "default-src 'self'; object-src 'none'; base-uri '
 // wrapped runs first. The cross-origin check runs after the session and the
 // user are loaded, so that its refusal, like every 403, is audited with who
 // it was (it reads only headers, so the order costs nothing). The request
-// log runs inside the session's Middleware, so that it sees the session as
-// the handler left it (a sign-in's new one); a request the session store
-// failed is logged by SessionUnavailable instead.
+// log, outside it all (see ServeHTTP), hears of the session from
+// noteSession, which runs inside the session's Middleware so that it sees
+// the session as the handler left it (a sign-in's new one).
 func (h *Handler) middleware(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(h.crossOriginDenied))
@@ -35,18 +35,27 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 	handler := h.limitBody(next)
 	handler = cop.Handler(handler)
 	handler = h.loadUser(handler)
-	handler = h.logRequests(handler)
+	handler = h.noteSession(handler)
 	handler = h.sessions.Middleware(handler)
 	handler = h.recoverPanics(handler)
-	return SecurityHeaders(handler)
+	return securityHeaders(handler, h.https)
 }
 
 // SecurityHeaders sets the headers every answer carries (CONTRACT §6) and
 // passes the request to next. Cache-Control is no-store by default because
 // nearly every answer is personal; the static files, which are not,
-// override it. Handler applies it to every answer; it is exported so that
-// a program can put answers it gives before Handler under the same headers.
+// override it. Handler applies it to every answer, with
+// Strict-Transport-Security whenever Config.HTTPS says so; it is exported
+// so that a program can put answers it gives before Handler under the same
+// headers, with Strict-Transport-Security on TLS connections.
 func SecurityHeaders(next http.Handler) http.Handler {
+	return securityHeaders(next, func(r *http.Request) bool { return r.TLS != nil })
+}
+
+// securityHeaders is SecurityHeaders, with HSTS on the requests https
+// reports as HTTPS: the client reached this server over TLS, directly or
+// through a trusted proxy.
+func securityHeaders(next http.Handler, https func(*http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -55,7 +64,7 @@ func SecurityHeaders(next http.Handler) http.Handler {
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 		hd.Set("Cache-Control", "no-store")
-		if r.TLS != nil {
+		if https(r) {
 			hd.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)
@@ -79,51 +88,6 @@ func (h *Handler) recoverPanics(next http.Handler) http.Handler {
 			h.fail(w, r, errors.New("panic"))
 		}()
 		next.ServeHTTP(w, r)
-	})
-}
-
-// statusWriter remembers the status written through it, for the log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// logRequests logs one line per request: never the query string, a cookie
-// or a token, but the public session id and user, which say who it was:
-// the session the handler left (a sign-in's new one), else the one the
-// request came with (a sign-out's).
-func (h *Handler) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := h.now()
-		came, _ := h.sessions.FromContext(r.Context())
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"duration", h.now().Sub(start), "ip", h.clientIP(r)}
-		s, ok := h.sessions.FromContext(r.Context())
-		if !ok {
-			s = came
-		}
-		if s.ID != "" {
-			attrs = append(attrs, "user", s.UserID, "session", s.ID)
-		}
-		h.log.InfoContext(r.Context(), "request", attrs...)
 	})
 }
 

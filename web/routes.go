@@ -161,6 +161,7 @@ func (h *Handler) routes() {
 // handle routes pattern to handler and remembers the pattern, so that the
 // routes can be listed (a test holds the API description to them).
 func (h *Handler) handle(pattern string, handler http.Handler) {
+	handler = routed(handler)
 	h.mux.Handle(pattern, handler)
 	h.patterns = append(h.patterns, pattern)
 }
@@ -171,7 +172,7 @@ func (h *Handler) handle(pattern string, handler http.Handler) {
 // table itself rather than from a list kept beside it.
 func (h *Handler) handlePublic(pattern string, handler http.Handler) {
 	h.handle(pattern, handler)
-	h.publicRoutes.Handle(pattern, handler)
+	h.publicRoutes.Handle(pattern, handler) // only looked up, never served
 }
 
 // noRoute answers a request that no route matched (the mux sends it here,

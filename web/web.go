@@ -54,6 +54,14 @@ type Config struct {
 	// ClientIP returns the address of the client of r; default the host of
 	// r.RemoteAddr. Give the session Manager the same one.
 	ClientIP func(r *http.Request) string
+	// HTTPS reports whether the client of r reached the server over HTTPS,
+	// for Strict-Transport-Security; default whether r came over TLS. Give
+	// the session Manager the same one, for its cookie.
+	HTTPS func(r *http.Request) bool
+	// Observe, when set, is told of every request once it is answered: its
+	// route pattern ("unmatched" when no route took it), status and duration. For
+	// metrics; it must be quick.
+	Observe func(route string, status int, d time.Duration)
 	// Logger receives the request log and the errors the client is not
 	// told about; nil means slog.Default().
 	Logger *slog.Logger
@@ -70,8 +78,11 @@ type Handler struct {
 	sessions *session.Manager
 	ready    func(context.Context) error
 	clientIP func(r *http.Request) string
+	https    func(r *http.Request) bool
+	observe  func(route string, status int, d time.Duration)
 	log      *slog.Logger
 	now      func() time.Time
+	ids      *requestIDs
 
 	pages *pages
 	// anonymousDenials bounds the audit events of refused requests from
@@ -103,8 +114,11 @@ func New(cfg Config) (*Handler, error) {
 		sessions: cfg.Sessions,
 		ready:    cfg.Ready,
 		clientIP: cfg.ClientIP,
+		https:    cfg.HTTPS,
+		observe:  cfg.Observe,
 		log:      cmp.Or(cfg.Logger, slog.Default()),
 		now:      cfg.Now,
+		ids:      newRequestIDs(),
 		pages:    pg,
 		mux:      http.NewServeMux(),
 
@@ -121,6 +135,9 @@ func New(cfg Config) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	if h.https == nil {
+		h.https = func(r *http.Request) bool { return r.TLS != nil }
+	}
 	h.routes()
 	h.chain = h.middleware(h.mux)
 	// The probes skip the session and the user: they answer for the process
@@ -128,17 +145,20 @@ func New(cfg Config) (*Handler, error) {
 	// neither make liveness depend on the database nor write to it. The API
 	// description does too: it is the same for everyone and may be cached,
 	// so its answer must never carry a session's renewed cookie.
-	h.probes = SecurityHeaders(h.recoverPanics(h.mux))
+	h.probes = securityHeaders(h.recoverPanics(h.mux), h.https)
 	return h, nil
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Every request, the probes' too, is
+// logged (see logRequest).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sw, r, done := h.startRequest(w, r)
+	defer done()
 	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == openAPIPath {
-		h.probes.ServeHTTP(w, r)
+		h.probes.ServeHTTP(sw, r)
 		return
 	}
-	h.chain.ServeHTTP(w, r)
+	h.chain.ServeHTTP(sw, r)
 }
 
 // SessionUnavailable answers a request whose session could not be loaded
