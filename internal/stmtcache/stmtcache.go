@@ -24,6 +24,10 @@ type Cache struct {
 	stmts   map[string]*sql.Stmt
 	pending map[string]bool // being prepared for a transaction's next use
 	closed  bool
+	// background counts the prepares of prepareLater still running: Close
+	// waits for them, so that none holds a connection once the caller
+	// closes the *sql.DB (SQLite would then still have its files open).
+	background sync.WaitGroup
 }
 
 // New returns a Cache over db.
@@ -75,12 +79,12 @@ func (c *Cache) prepareLater(query string) {
 		return
 	}
 	c.pending[query] = true
-	go func() {
+	c.background.Go(func() {
 		_, _ = c.Stmt(context.Background(), query) // a failure leaves the query unprepared
 		c.mu.Lock()
 		delete(c.pending, query)
 		c.mu.Unlock()
-	}()
+	})
 }
 
 // QueryRowContext runs query, prepared, and returns its first row. A query
@@ -163,8 +167,11 @@ func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 // Close closes every statement. The Cache must not be used afterwards.
 func (c *Cache) Close() error {
 	c.mu.Lock()
+	c.closed = true // no new background prepare starts
+	c.mu.Unlock()
+	c.background.Wait()
+	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.closed = true
 	var errs []error
 	for q, s := range c.stmts {
 		errs = append(errs, s.Close())
