@@ -251,7 +251,7 @@ func TestHeaderAndProducts(t *testing.T) {
 	expectRedirect(t, c.postForm("/cart/items", url.Values{"product_id": {mug}, "quantity": {"2"}}), "/cart")
 	expectRedirect(t, c.postForm("/cart/items", url.Values{"product_id": {lantern}, "quantity": {"3"}}), "/cart")
 	for _, path := range []string{"/products", "/cart", "/orders"} {
-		if h := headerPart(body(c.get(path))); !strings.Contains(h, `<span class="badge">5<span class="visually-hidden"> in it</span></span>`) {
+		if h := headerPart(body(c.get(path))); !strings.Contains(h, `Cart<span class="visually-hidden">, </span><span class="badge">5</span><span class="visually-hidden"> items</span></a>`) {
 			t.Errorf("%s: the header does not count 5 items:\n%s", path, h)
 		}
 	}
