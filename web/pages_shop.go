@@ -123,14 +123,16 @@ func (h *Handler) setQuantity(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err == nil {
-		var cart sesame.Cart
 		if quantity == 0 {
 			name := h.productName(r, productID)
-			if cart, err = h.shop.SetQuantity(r.Context(), productID, 0); err == nil {
+			if _, err = h.shop.SetQuantity(r.Context(), productID, 0); err == nil {
 				h.flash(w, "cart-removed", name)
 			}
-		} else if cart, err = h.shop.SetQuantity(r.Context(), productID, quantity); err == nil {
-			h.flash(w, "cart-updated", strconv.Itoa(quantity), lineName(cart, productID))
+		} else {
+			var cart sesame.Cart
+			if cart, err = h.shop.SetQuantity(r.Context(), productID, quantity); err == nil {
+				h.flash(w, "cart-updated", strconv.Itoa(quantity), lineName(cart, productID))
+			}
 		}
 	}
 	if err != nil {
