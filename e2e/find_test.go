@@ -70,8 +70,12 @@ func link(name string) find {
 	return find{fmt.Sprintf("link %q", name), lib(fmt.Sprintf("named(document, 'a[href]', %s)", jsString(name)))}
 }
 
-// navLink finds the link named name in the navigation landmark nav.
+// navLink finds the link named name in the navigation landmark nav; a
+// link whose name goes on after a comma counts ("Cart, 3 items" is the
+// link "Cart").
 func navLink(nav, name string) find {
 	return find{fmt.Sprintf("link %q in the %s navigation", name, nav),
-		lib(fmt.Sprintf("named(landmark(%s), 'a[href]', %s)", jsString(nav), jsString(name)))}
+		lib(fmt.Sprintf(`(() => { const l = landmark(%s), n = %s;
+			return l && [...l.querySelectorAll('a[href]')].find(el => shown(el) && (nameOf(el) === n || nameOf(el).startsWith(n + ',')));
+		})()`, jsString(nav), jsString(name)))}
 }

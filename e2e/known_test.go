@@ -9,13 +9,7 @@ import "regexp"
 var knownProblems = []struct {
 	report *regexp.Regexp
 	why    string
-}{{
-	// Chromium asks every new browser for /favicon.ico, and the pages
-	// name no other icon: a visitor is sent to /login (303), a signed-in
-	// user gets a 404, which the console shows as an error.
-	report: regexp.MustCompile(`^network error: Failed to load resource: the server responded with a status of 404 \(Not Found\) \(http://[^/]+/favicon\.ico\)$`),
-	why:    "sesame has no /favicon.ico",
-}}
+}{}
 
 // known returns why the page's report p is a known problem, or "".
 func known(p string) string {

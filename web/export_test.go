@@ -26,3 +26,6 @@ func (h *Handler) Chain(next http.Handler) http.Handler { return h.middleware(ne
 // Patterns returns the patterns of every route of h, a *Handler, for the
 // test that holds the OpenAPI document to them.
 func Patterns(h http.Handler) []string { return slices.Clone(h.(*Handler).patterns) }
+
+// FieldLabel is the label the pages name a form field by.
+func FieldLabel(field string) string { return fieldLabel(field) }

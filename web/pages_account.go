@@ -2,8 +2,8 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
-	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/account"
 )
 
@@ -35,14 +35,24 @@ func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return nil
 	}
+	h.flash(w, "revoked")
 	http.Redirect(w, r, "/account/sessions", http.StatusSeeOther)
 	return nil
 }
 
 func (h *Handler) revokeOtherSessions(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.accounts.EndOtherSessions(r.Context()); err != nil {
+	n, err := h.accounts.EndOtherSessions(r.Context())
+	if err != nil {
 		return err
 	}
+	ended := strconv.Itoa(n) + " other sessions ended"
+	switch n {
+	case 0:
+		ended = "there was no other session"
+	case 1:
+		ended = "1 other session ended"
+	}
+	h.flash(w, "revoked-others", ended)
 	http.Redirect(w, r, "/account/sessions", http.StatusSeeOther)
 	return nil
 }
@@ -55,7 +65,7 @@ func signedOut(w http.ResponseWriter) {
 }
 
 type activityView struct {
-	Events []sesame.Event
+	Events []eventRow
 	Next   string
 }
 
@@ -68,7 +78,7 @@ func (h *Handler) activity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.render(w, r, http.StatusOK, "activity", "Your activity", activityView{events, next}, nil)
+	h.render(w, r, http.StatusOK, "activity", "Your activity", activityView{eventRows(events), next}, nil)
 	return nil
 }
 
@@ -92,6 +102,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 		h.render(w, r, status, "password", "Your password", nil, p)
 		return nil
 	}
+	h.flash(w, "password")
 	http.Redirect(w, r, "/account/sessions", http.StatusSeeOther)
 	return nil
 }

@@ -199,6 +199,8 @@ func (h *Handler) adminAnswer(w http.ResponseWriter, r *http.Request, back strin
 		if _, live := h.sessions.FromContext(r.Context()); !live {
 			signedOut(w)
 			back = "/login"
+		} else {
+			h.flash(w, "admin-saved")
 		}
 		http.Redirect(w, r, back, http.StatusSeeOther) // #nosec G710 -- back is an admin page, checked by adminForm through safeNext
 		return nil
@@ -404,6 +406,7 @@ func (h *Handler) reauth(w http.ResponseWriter, r *http.Request) error {
 		err = h.accounts.Reauthenticate(r.Context(), r.PostFormValue("password"))
 	}
 	if err == nil {
+		h.flash(w, "reauthenticated")
 		http.Redirect(w, r, cmp.Or(next, "/"), http.StatusSeeOther) // #nosec G710 -- next comes from safeNext: a local page of this site or ""
 		return nil
 	}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"github.com/sesamehq/sesame"
 )
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
@@ -79,11 +81,47 @@ func (h *Handler) logoutForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// logout ends the session and goes to the login page. It is a public
+// route: a browser whose session has already ended (timed out, revoked
+// elsewhere) that presses Sign out is where it wanted to be, signed out,
+// and is told so, rather than sent to sign in on the way to /logout.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
+	if sesame.ActorFrom(r.Context()).User == nil {
+		h.endDeadSession(w, r)
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return nil
+	}
 	if err := h.accounts.SignOut(r.Context()); err != nil {
 		return err
 	}
 	signedOut(w)
+	h.flash(w, "signed-out")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
+}
+
+// deadCookie reports whether r came with a session cookie but without a
+// live session: its session timed out, was revoked or signed out elsewhere,
+// or never was.
+func (h *Handler) deadCookie(r *http.Request) bool {
+	if _, live := h.sessions.FromContext(r.Context()); live {
+		return false
+	}
+	_, err := r.Cookie(h.sessions.CookieName())
+	return err == nil
+}
+
+// endDeadSession clears a dead session cookie, so that the browser stops
+// sending it, and has the next page say that the session ended. A request
+// without one is left alone.
+func (h *Handler) endDeadSession(w http.ResponseWriter, r *http.Request) {
+	if !h.deadCookie(r) {
+		return
+	}
+	// Without a session, Logout only clears the cookie; it fails only
+	// outside the session Middleware, which every page is inside.
+	if err := h.sessions.Logout(r.Context()); err != nil {
+		h.log.WarnContext(r.Context(), "clearing a dead session cookie", "err", err)
+	}
+	h.flash(w, "session-ended")
 }

@@ -15,8 +15,16 @@ func (h *Handler) products(w http.ResponseWriter, r *http.Request) error {
 	return h.catalogue(w, r, "products", "Products", nil)
 }
 
+// taskView is the restock form: the products, and what was typed into the
+// form when it was refused, so that nothing has to be typed again.
+type taskView struct {
+	Products []productRow
+	Quantity string
+}
+
 // catalogue renders a page of the product list (the products page, the
-// task page), after a refused form with the reason.
+// task page), after a refused form with the reason; the task form then
+// keeps the product and quantity that were sent.
 func (h *Handler) catalogue(w http.ResponseWriter, r *http.Request, name, title string, failure error) error {
 	status, p, err := formFailure(failure)
 	if err != nil {
@@ -26,7 +34,18 @@ func (h *Handler) catalogue(w http.ResponseWriter, r *http.Request, name, title 
 	if err != nil {
 		return err
 	}
-	h.render(w, r, status, name, title, products, p)
+	if name == "task" {
+		v := taskView{Quantity: "10"}
+		var chosen int64
+		if failure != nil {
+			chosen, _ = strconv.ParseInt(strings.TrimSpace(r.PostFormValue("product_id")), 10, 64)
+			v.Quantity = clipArg(r.PostFormValue("quantity"))
+		}
+		v.Products = productRows(products, chosen)
+		h.render(w, r, status, name, title, v, p)
+		return nil
+	}
+	h.render(w, r, status, name, title, productRows(products, 0), p)
 	return nil
 }
 
@@ -58,7 +77,11 @@ func productForm(r *http.Request, def int) (int64, int, error) {
 func (h *Handler) addToCart(w http.ResponseWriter, r *http.Request) error {
 	productID, quantity, err := productForm(r, 1)
 	if err == nil {
-		_, err = h.shop.AddToCart(r.Context(), productID, quantity)
+		var cart sesame.Cart
+		cart, err = h.shop.AddToCart(r.Context(), productID, quantity)
+		if err == nil {
+			h.flash(w, "cart-added", strconv.Itoa(quantity), lineName(cart, productID))
+		}
 	}
 	if err != nil {
 		return h.catalogue(w, r, "products", "Products", err)
@@ -82,7 +105,7 @@ func (h *Handler) cartPage(w http.ResponseWriter, r *http.Request, failure error
 	if err != nil {
 		return err
 	}
-	h.render(w, r, status, "cart", "Your cart", cart, p)
+	h.render(w, r, status, "cart", "Your cart", newLines(cart.Items, cart.TotalCents(), nil), p)
 	return nil
 }
 
@@ -100,7 +123,17 @@ func (h *Handler) setQuantity(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err == nil {
-		_, err = h.shop.SetQuantity(r.Context(), productID, quantity)
+		if quantity == 0 {
+			name := h.productName(r, productID)
+			if _, err = h.shop.SetQuantity(r.Context(), productID, 0); err == nil {
+				h.flash(w, "cart-removed", name)
+			}
+		} else {
+			var cart sesame.Cart
+			if cart, err = h.shop.SetQuantity(r.Context(), productID, quantity); err == nil {
+				h.flash(w, "cart-updated", strconv.Itoa(quantity), lineName(cart, productID))
+			}
+		}
 	}
 	if err != nil {
 		return h.cartPage(w, r, err)
@@ -114,9 +147,11 @@ func (h *Handler) removeFromCart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	name := h.productName(r, productID)
 	if _, err := h.shop.RemoveFromCart(r.Context(), productID); err != nil {
 		return h.cartPage(w, r, err)
 	}
+	h.flash(w, "cart-removed", name)
 	http.Redirect(w, r, "/cart", http.StatusSeeOther)
 	return nil
 }
@@ -125,7 +160,12 @@ func (h *Handler) removeFromCart(w http.ResponseWriter, r *http.Request) error {
 // cannot fill marked, and those lines in order, for a warning.
 type checkoutView struct {
 	linesView
-	ShortLines []sesame.ShortLine
+	ShortLines []shortRow
+}
+
+// shortRow is a line that stock cannot fill, in words.
+type shortRow struct {
+	Name, Wanted, Available string
 }
 
 // checkoutReview shows what an order would hold, and warns of the lines
@@ -148,13 +188,13 @@ func (h *Handler) checkoutPage(w http.ResponseWriter, r *http.Request, failure e
 	if p != nil {
 		short = p.Short // what the refusal saw
 	}
-	v := checkoutView{linesView: linesView{Items: cart.Items, TotalCents: cart.TotalCents()}, ShortLines: short}
-	if len(short) > 0 {
-		v.Short = make(map[int64]sesame.ShortLine, len(short))
-		for _, l := range short {
-			v.Short[l.ProductID] = l
-		}
+	byProduct := make(map[int64]sesame.ShortLine, len(short))
+	var rows []shortRow
+	for _, l := range short {
+		byProduct[l.ProductID] = l
+		rows = append(rows, shortRow{l.Name, grouped(int64(l.Wanted)), grouped(int64(l.Available))})
 	}
+	v := checkoutView{linesView: newLines(cart.Items, cart.TotalCents(), byProduct), ShortLines: rows}
 	h.render(w, r, status, "checkout", "Check out", v, p)
 	return nil
 }
@@ -164,7 +204,9 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return h.checkoutPage(w, r, err)
 	}
-	http.Redirect(w, r, "/orders/"+strconv.FormatInt(order.ID, 10), http.StatusSeeOther)
+	id := strconv.FormatInt(order.ID, 10)
+	h.flash(w, "order-placed", id)
+	http.Redirect(w, r, "/orders/"+id, http.StatusSeeOther)
 	return nil
 }
 
@@ -206,11 +248,33 @@ func (h *Handler) taskForm(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) task(w http.ResponseWriter, r *http.Request) error {
 	productID, quantity, err := productForm(r, 0)
 	if err == nil {
-		_, err = h.shop.Restock(r.Context(), productID, quantity)
+		var p *sesame.Product
+		if p, err = h.shop.Restock(r.Context(), productID, quantity); err == nil {
+			h.flash(w, "restocked", p.Name, grouped(int64(p.Stock)))
+		}
 	}
 	if err != nil {
 		return h.catalogue(w, r, "task", "The task", err)
 	}
 	http.Redirect(w, r, "/task", http.StatusSeeOther)
 	return nil
+}
+
+// lineName is the name of productID's line in cart, for a flash.
+func lineName(cart sesame.Cart, productID int64) string {
+	for _, l := range cart.Items {
+		if l.ProductID == productID {
+			return l.Name
+		}
+	}
+	return "product " + strconv.FormatInt(productID, 10)
+}
+
+// productName is the name of productID, for the flash of a line about to
+// go from the cart; a product that cannot be read is named by its id.
+func (h *Handler) productName(r *http.Request, productID int64) string {
+	if p, err := h.shop.Product(r.Context(), productID); err == nil {
+		return p.Name
+	}
+	return "product " + strconv.FormatInt(productID, 10)
 }

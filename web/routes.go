@@ -83,7 +83,7 @@ func (h *Handler) routes() {
 	page("GET /login", h.loginForm)
 	page("POST /login", h.login)
 	private("GET /logout", h.logoutForm)
-	private("POST /logout", h.logout)
+	page("POST /logout", h.logout) // public: see logout
 	private("GET /reauth", h.reauthForm)
 	private("POST /reauth", h.reauth)
 	private("GET /products", h.products)
@@ -155,6 +155,7 @@ func (h *Handler) routes() {
 	h.handlePublic("GET /healthz", http.HandlerFunc(h.healthz))
 	h.handlePublic("GET /readyz", http.HandlerFunc(h.readyz))
 	h.handlePublic("GET /static/{file}", http.HandlerFunc(h.static))
+	h.handlePublic("GET /favicon.ico", http.HandlerFunc(h.favicon))
 	h.mux.HandleFunc("/", h.noRoute)
 }
 
@@ -236,7 +237,7 @@ func routeOf(mux *http.ServeMux, method, path string) string {
 // the sign-in and sign-out pages themselves.
 func (h *Handler) routable(path string) bool {
 	switch h.pattern(http.MethodGet, path) {
-	case "", "GET /static/{file}", "GET /healthz", "GET /readyz", "GET /login", "GET /logout":
+	case "", "GET /static/{file}", "GET /favicon.ico", "GET /healthz", "GET /readyz", "GET /login", "GET /logout":
 		return false
 	}
 	return !isAPI(&http.Request{URL: &url.URL{Path: path}})

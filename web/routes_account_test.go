@@ -25,8 +25,8 @@ func TestSessionsPage(t *testing.T) {
 		"2026-03-04 10:00:00 UTC", "2026-03-04 10:05:00 UTC", // signed in
 		"2026-03-04 22:00:00 UTC", // the laptop's absolute expiry
 		`action="/account/sessions/`+sessionID(t, phone)+`/revoke"`)
-	if n := strings.Count(page, "(this session)"); n != 1 {
-		t.Errorf(`"this session" appears %d times`, n)
+	if n := strings.Count(page, "This device"); n != 1 {
+		t.Errorf(`"This device" appears %d times`, n)
 	}
 	if n := strings.Count(page, "/revoke\""); n != 2 {
 		t.Errorf("%d sessions listed, want 2", n)
@@ -35,7 +35,7 @@ func TestSessionsPage(t *testing.T) {
 		t.Error("another user's session is listed")
 	}
 	// The marker is on the laptop's row, which has its browser.
-	row := page[strings.Index(page, "(this session)"):]
+	row := page[strings.Index(page, "This device"):]
 	if row = row[:strings.Index(row, "</tr>")]; !strings.Contains(row, "Laptop/1.0") {
 		t.Errorf("the marker is on the wrong row: %s", row)
 	}
@@ -72,7 +72,7 @@ func TestRevokeSessionPages(t *testing.T) {
 	mustBeSignedOut(t, third)
 	mustBeSignedOut(t, fourth)
 	mustBeSignedIn(t, stranger)
-	page := expectHTML(t, c.get("/account/sessions"), http.StatusOK, "(this session)")
+	page := expectHTML(t, c.get("/account/sessions"), http.StatusOK, "This device")
 	if n := strings.Count(page, "/revoke\""); n != 1 {
 		t.Errorf("%d sessions left after revoking the others, want 1", n)
 	}
@@ -95,17 +95,23 @@ func TestPasswordPage(t *testing.T) {
 	c, other := a.authorized(), a.authorized()
 	const newPassword = "correct horse battery"
 
+	// The message names each field by its label, as the form shows it,
+	// and is tied to the field it is about.
 	refusals := []struct {
-		name, current, next, field, why string
+		name, current, next, label, id, why string
 	}{
-		{"wrong current", "not my password", newPassword, "current_password", "is not your current password"},
-		{"too short", demoPassword, "short", "new_password", "at least 8 characters"},
-		{"too common", demoPassword, "qwertyuiop", "new_password", "too common"},
+		{"wrong current", "not my password", newPassword, "Current password", "current-password-error", "is not your current password"},
+		{"too short", demoPassword, "short", "New password", "new-password-error", "at least 8 characters"},
+		{"too common", demoPassword, "qwertyuiop", "New password", "new-password-error", "too common"},
 	}
 	for _, r := range refusals {
 		t.Run(r.name, func(t *testing.T) {
 			res := c.postForm("/account/password", url.Values{"current_password": {r.current}, "new_password": {r.next}})
-			expectHTML(t, res, http.StatusBadRequest, "<code>"+r.field+"</code> ", r.why, `name="new_password"`)
+			page := expectHTML(t, res, http.StatusBadRequest, "<strong>"+r.label+"</strong>: ", r.why, `name="new_password"`,
+				`id="`+r.id+`"`, `aria-invalid="true"`)
+			if strings.Contains(page, "_password</") {
+				t.Error("the page names a field by its code")
+			}
 			mustBeSignedIn(t, c)
 			mustBeSignedIn(t, other)
 		})
@@ -119,7 +125,7 @@ func TestPasswordPage(t *testing.T) {
 		t.Fatal("no new session id after a password change")
 	}
 	mustBeSignedIn(t, c)
-	expectHTML(t, c.get("/account/sessions"), http.StatusOK, "(this session)")
+	expectHTML(t, c.get("/account/sessions"), http.StatusOK, "This device")
 	mustBeSignedOut(t, other)
 	stale := a.visitor()
 	stale.setToken(old)

@@ -256,7 +256,7 @@ func TestAdminSessionsPage(t *testing.T) {
 
 	page := expectHTML(t, admin.get("/admin/sessions"), http.StatusOK, "<h1>Sessions</h1>",
 		"laptop-browser", "phone-browser", "other-browser", "198.51.100.1", "198.51.100.3",
-		">authorized_user</a>", ">unauthorized_user</a>", ">admin</a> <strong>(this session)</strong>",
+		">authorized_user</a>", ">unauthorized_user</a>", ">admin</a> <strong class=\"this-device\">This device</strong>",
 		"End all of authorized_user", `action="/admin/sessions/`+sessionID(t, laptop)+`/revoke"`)
 	_ = page
 	filtered := expectHTML(t, admin.get("/admin/sessions?user=Authorized_User"), http.StatusOK, "laptop-browser", "phone-browser")

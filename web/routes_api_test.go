@@ -242,5 +242,5 @@ func TestAPIUnknownRoutes(t *testing.T) {
 			t.Errorf("%s %s: Allow %q, want %s in it", call.method, call.path, allow, call.allow)
 		}
 	}
-	expectHTML(t, c.get("/nope"), http.StatusNotFound, "Not Found")
+	expectHTML(t, c.get("/nope"), http.StatusNotFound, "Page not found")
 }

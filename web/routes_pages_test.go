@@ -38,7 +38,6 @@ func TestPagesVisitor(t *testing.T) {
 		form         url.Values
 	}{
 		{"GET", "/logout", nil},
-		{"POST", "/logout", nil},
 		{"GET", "/products", nil},
 		{"POST", "/cart/items", url.Values{"product_id": {"1"}, "quantity": {"1"}}},
 		{"GET", "/cart", nil},
@@ -167,7 +166,7 @@ var signedInPageRoutes = []struct {
 				t.Errorf("lantern stock %d, want %d", got, want)
 			}
 		}},
-	{name: "sessions", method: "GET", path: "/account/sessions", authorized: 200, unauthorized: 200, snippet: "(this session)"},
+	{name: "sessions", method: "GET", path: "/account/sessions", authorized: 200, unauthorized: 200, snippet: "This device"},
 	{name: "revoke own session", method: "POST", path: "/account/sessions/{session}/revoke",
 		authorized: 303, unauthorized: 303, location: "/login",
 		after: func(t *testing.T, c *client, _ bool) { mustBeSignedOut(t, c) }},
@@ -266,7 +265,7 @@ func TestUnknownPage(t *testing.T) {
 	a := newApp(t)
 	user, visitor := a.authorized(), a.visitor()
 
-	expectHTML(t, user.get("/no/such/page"), http.StatusNotFound, "Not Found")
+	expectHTML(t, user.get("/no/such/page"), http.StatusNotFound, "<h1>Page not found</h1>", "There is nothing here.")
 	expectAPIError(t, user.json("GET", "/api/v1/nope", nil), http.StatusNotFound, "not_found")
 	res := user.do(http.MethodDelete, "/cart", "", nil)
 	expectHTML(t, res, http.StatusMethodNotAllowed)

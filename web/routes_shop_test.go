@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/sesamehq/sesame/web"
 )
 
 // The shop through its pages (CONTRACT §4): cart, checkout, orders, the
@@ -34,7 +36,7 @@ func TestCartPages(t *testing.T) {
 	expectRedirect(t, c.postForm("/cart/items/"+mug, url.Values{"quantity": {"0"}}), "/cart")
 	mustHaveCart(t, c, skuMug, 0)
 	mustHaveCart(t, c, skuTee, 1)
-	if page := expectHTML(t, c.get("/cart"), http.StatusOK, "$22.00"); strings.Contains(page, "Sesame mug") {
+	if page := expectHTML(t, c.get("/cart"), http.StatusOK, "$22.00"); strings.Contains(page, "<td>Sesame mug</td>") {
 		t.Error("quantity 0 left the line on the cart page")
 	}
 	expectRedirect(t, c.postForm("/cart/items/"+tee+"/delete", nil), "/cart")
@@ -99,7 +101,7 @@ func TestPagesRefuseBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			want := []string{tt.page}
 			for _, f := range strings.Fields(tt.field) {
-				want = append(want, "<code>"+f+"</code>")
+				want = append(want, "<strong>"+web.FieldLabel(f)+"</strong>: ")
 			}
 			page := expectHTML(t, c.postForm(tt.path, tt.form), tt.status, want...)
 			if !strings.Contains(page, `class="problem"`) {

@@ -181,6 +181,6 @@ func SessionUnavailable(logger *slog.Logger) func(http.ResponseWriter, *http.Req
 			http.Error(w, p.Message, p.Status)
 			return
 		}
-		pg.write(w, r, logger, p.Status, "error", view{Title: "Service unavailable", Page: "error", Path: r.URL.Path, Problem: &p, url: r.URL})
+		pg.write(w, r, logger, p.Status, "error", view{Title: "Service unavailable", Page: "error", Path: r.URL.Path, Problem: &p, Data: errorAdvice(p.Status, false), url: r.URL})
 	}
 }
