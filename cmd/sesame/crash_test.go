@@ -76,9 +76,17 @@ type server struct {
 // startServer starts sesame serve on db and waits until it listens.
 func startServer(t *testing.T, db string, extra ...string) *server {
 	t.Helper()
+	return startServerWith(t, db, nil, extra...)
+}
+
+// startServerWith is startServer with env added to the server's
+// environment.
+func startServerWith(t *testing.T, db string, env []string, extra ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	cmd := sesame(t, ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, extra...)...)
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
