@@ -38,7 +38,7 @@ func StartProxy(t testing.TB, network, target string) *Proxy {
 	p.thaw = sync.NewCond(&p.mu)
 	p.wg.Go(p.serve)
 	t.Cleanup(func() {
-		ln.Close()
+		_ = ln.Close() // the test is over
 		p.Cut()
 		p.wg.Wait()
 	})
@@ -74,7 +74,7 @@ func PostgresProxy(t testing.TB, rawURL string) (string, *Proxy) {
 func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
 // Port returns the proxy's port.
-func (p *Proxy) Port() uint16 { return uint16(p.ln.Addr().(*net.TCPAddr).Port) }
+func (p *Proxy) Port() uint16 { return uint16(p.ln.Addr().(*net.TCPAddr).Port) } // #nosec G115 -- a TCP port fits
 
 func (p *Proxy) serve() {
 	for {
@@ -83,7 +83,7 @@ func (p *Proxy) serve() {
 			return // closed
 		}
 		if !p.track(c) {
-			c.Close() // refused: the client sees the connection end at once
+			_ = c.Close() // refused: the client sees the connection end at once
 			continue
 		}
 		p.wg.Go(func() { p.pipe(c) })
@@ -111,11 +111,11 @@ func (p *Proxy) pipe(client net.Conn) {
 	done := make(chan struct{})
 	go func() {
 		p.copy(server, client)
-		server.Close()
+		_ = server.Close() // the pipe is over either way
 		close(done)
 	}()
 	p.copy(client, server)
-	client.Close()
+	_ = client.Close() // #nosec G104 -- the pipe is over either way
 	<-done
 }
 
@@ -156,7 +156,7 @@ func (p *Proxy) Cut() {
 	defer p.mu.Unlock()
 	p.cut = true
 	for c := range p.conns {
-		c.Close()
+		_ = c.Close() // cut: nothing to do about an error
 	}
 	clear(p.conns)
 	p.thaw.Broadcast()
