@@ -20,8 +20,18 @@ import (
 // whose lookup is an index read costs about the same at any size; one that
 // scans grows with it. newStore makes an empty store, as for Run.
 //
+// Every store is filled first; then the sizes are measured in turn,
+// SESAME_BENCH_ROUNDS times (default 1), so that on a shared machine a
+// change of load falls on every size alike rather than on the last.
+//
 // A store's benchmark file calls it from a func BenchmarkStore.
 func Benchmark(b *testing.B, newStore func(b *testing.B) session.Store) {
+	type filled struct {
+		n      int
+		s      session.Store
+		target session.Record
+	}
+	var stores []filled
 	for _, n := range sizes() {
 		// Filled once: b.Run calls its function again for each b.N it tries.
 		s := newStore(b)
@@ -30,18 +40,30 @@ func Benchmark(b *testing.B, newStore func(b *testing.B) session.Store) {
 		if _, err := s.Create(b.Context(), target, 0); err != nil {
 			b.Fatal(err)
 		}
-		b.Run(fmt.Sprintf("Get/sessions=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if _, err := s.Get(b.Context(), target.Hash); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		})
+		stores = append(stores, filled{n, s, target})
 	}
+	for range rounds() {
+		for _, f := range stores {
+			b.Run(fmt.Sprintf("Get/sessions=%d", f.n), func(b *testing.B) {
+				b.ReportAllocs()
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if _, err := f.s.Get(b.Context(), f.target.Hash); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+func rounds() int {
+	if n, err := strconv.Atoi(os.Getenv("SESAME_BENCH_ROUNDS")); err == nil && n > 0 {
+		return n
+	}
+	return 1
 }
 
 func sizes() []int {
