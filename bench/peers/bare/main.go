@@ -101,7 +101,7 @@ func main() {
 			return
 		}
 		shop.Identify(r.Context(), 1)
-		shop.ServeProducts(w, r, db, "authorized_user", true)
+		shop.ServeProducts(w, r, db, 1, "authorized_user", true)
 	})
 	mux.HandleFunc("GET /api/v1/cart", func(w http.ResponseWriter, r *http.Request) {
 		shop.Identify(r.Context(), 1)

@@ -125,7 +125,7 @@ func main() {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 			return
 		}
-		shop.ServeProducts(w, r, db, sm.GetString(r.Context(), "username"), sm.GetBool(r.Context(), "privileged"))
+		shop.ServeProducts(w, r, db, sm.GetInt64(r.Context(), "userID"), sm.GetString(r.Context(), "username"), sm.GetBool(r.Context(), "privileged"))
 	})
 	mux.HandleFunc("GET /api/v1/cart", func(w http.ResponseWriter, r *http.Request) {
 		id := signedIn(r)

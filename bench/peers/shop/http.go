@@ -23,10 +23,9 @@ var productsHTML string
 
 // page renders sesame's products page byte for byte (web/templates), with
 // the same money and count formats, so that every target sends the same body.
-var page = template.Must(template.New("products").Funcs(template.FuncMap{
-	"money": func(cents int64) string { return "$" + Grouped(cents/100) + fmt.Sprintf(".%02d", cents%100) },
-	"count": Grouped,
-}).Parse(productsHTML))
+var page = template.Must(template.New("products").Parse(productsHTML))
+
+func money(cents int64) string { return "$" + Grouped(cents/100) + fmt.Sprintf(".%02d", cents%100) }
 
 // Grouped writes a non-negative n with its thousands grouped: "1,000".
 func Grouped(n int64) string {
@@ -41,20 +40,55 @@ func Grouped(n int64) string {
 	return b.String()
 }
 
-// ServeProducts answers the products page for the named user. Like sesame it
-// renders into a buffer first, so a failure never sends half a page.
-func ServeProducts(w http.ResponseWriter, r *http.Request, db *sql.DB, user string, privileged bool) {
+// productRow is a product as sesame's product list shows it, formatted in
+// Go before the template runs, as sesame does.
+type productRow struct {
+	ID                      int64
+	SKU, Name, Description  string
+	Price, Stock, StockNote string
+	SoldOut                 bool
+	Max                     int64
+}
+
+// ServeProducts answers the products page for the user userID, named user.
+// Like sesame it counts the user's cart for the header and renders into a
+// buffer first, so a failure never sends half a page.
+func ServeProducts(w http.ResponseWriter, r *http.Request, db *sql.DB, userID int64, user string, privileged bool) {
 	ps, err := List(r.Context(), db)
 	if err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	lines, err := Cart(r.Context(), db, userID)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var units int64
+	for _, l := range lines {
+		units += l.Quantity
+	}
+	count := ""
+	if units > 0 {
+		count = Grouped(units)
+	}
+	rows := make([]productRow, len(ps))
+	for i, p := range ps {
+		rows[i] = productRow{ID: p.ID, SKU: p.SKU, Name: p.Name, Description: p.Description,
+			Price: money(p.PriceCents), Stock: Grouped(p.Stock), Max: min(max(p.Stock, 1), 100)}
+		switch {
+		case p.Stock <= 0:
+			rows[i].StockNote, rows[i].SoldOut = "sold out", true
+		case p.Stock <= 3:
+			rows[i].StockNote = "only " + strconv.FormatInt(p.Stock, 10) + " left"
+		}
+	}
 	var buf bytes.Buffer
 	if err := page.Execute(&buf, struct {
-		User       string
-		Privileged bool
-		Products   []Product
-	}{user, privileged, ps}); err != nil {
+		User, CartCount string
+		Privileged      bool
+		Products        []productRow
+	}{user, count, privileged, rows}); err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
