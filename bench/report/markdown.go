@@ -24,7 +24,7 @@ func Markdown(w io.Writer, r *Run) {
 	p(". wrk and each server share the same %d CPUs; the targets ran one at a time. ", r.Machine.CPUs)
 	p("**× %s** is the ratio of requests/s to %s's (no session at all) in the same scenario of this run.\n\n", r.Baseline, r.Baseline)
 
-	p("| scenario | target | req/s | × %s | p50 ms | p99 ms | server CPU µs/req | socket errors | answers |\n", r.Baseline)
+	p("| scenario | target | req/s | × %s | p50 ms | p99 ms | server CPU µs/req (+ its store's) | socket errors | answers |\n", r.Baseline)
 	p("|---|---|---:|---:|---:|---:|---:|---|---|\n")
 	for _, sc := range r.Scenarios {
 		first := true
@@ -43,7 +43,7 @@ func Markdown(w io.Writer, r *Run) {
 				tname += " (no session)"
 			}
 			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, tname, Thousands(res.RPS),
-				ratio(res.Ratio), ms(res.P50Ms), ms(res.P99Ms), Thousands(res.CPUPerReqUs), res.Errors, answers(res, sc.Expect))
+				ratio(res.Ratio), ms(res.P50Ms), ms(res.P99Ms), cpuCell(res), res.Errors, answers(res, sc.Expect))
 		}
 	}
 
@@ -168,4 +168,13 @@ func Thousands(v float64) string {
 		b.WriteRune(d)
 	}
 	return b.String()
+}
+
+// cpuCell is the server's CPU per answer, and the store server's after a
+// plus when it was measured: "450 + 120".
+func cpuCell(res *Result) string {
+	if res.StoreCPUPerReqUs == 0 {
+		return Thousands(res.CPUPerReqUs)
+	}
+	return Thousands(res.CPUPerReqUs) + " + " + Thousands(res.StoreCPUPerReqUs)
 }

@@ -70,28 +70,31 @@ type Target struct {
 
 // Result is one wrk run of one scenario against one target.
 type Result struct {
-	Target      string           `json:"target"`
-	Scenario    string           `json:"scenario"`
-	Conns       int              `json:"conns"`
-	Requests    int64            `json:"requests"`
-	Seconds     float64          `json:"seconds"`
-	RPS         float64          `json:"rps"`
-	Ratio       *float64         `json:"ratio_to_baseline,omitempty"`
-	P50Ms       float64          `json:"p50_ms"`
-	P90Ms       float64          `json:"p90_ms"`
-	P99Ms       float64          `json:"p99_ms"`
-	MaxMs       float64          `json:"max_ms"`
-	BytesPerReq float64          `json:"bytes_per_request"` // headers included
-	CPUPerReqUs float64          `json:"server_cpu_us_per_request"`
-	Statuses    map[string]int64 `json:"statuses"`
-	Unexpected  int64            `json:"unexpected"` // answers whose status was not the scenario's
-	Non2xx3xx   int64            `json:"non_2xx_3xx"`
-	Errors      SocketErrors     `json:"socket_errors"`
-	BusyBefore  float64          `json:"cpu_busy_before_pct"` // machine CPU use just before wrk started
-	OK          bool             `json:"ok"`
-	Problem     string           `json:"problem,omitempty"`
-	Runs        []float64        `json:"runs_rps,omitempty"` // every run's requests/s when Repeat > 1
-	Raw         string           `json:"wrk_output"`
+	Target      string   `json:"target"`
+	Scenario    string   `json:"scenario"`
+	Conns       int      `json:"conns"`
+	Requests    int64    `json:"requests"`
+	Seconds     float64  `json:"seconds"`
+	RPS         float64  `json:"rps"`
+	Ratio       *float64 `json:"ratio_to_baseline,omitempty"`
+	P50Ms       float64  `json:"p50_ms"`
+	P90Ms       float64  `json:"p90_ms"`
+	P99Ms       float64  `json:"p99_ms"`
+	MaxMs       float64  `json:"max_ms"`
+	BytesPerReq float64  `json:"bytes_per_request"` // headers included
+	CPUPerReqUs float64  `json:"server_cpu_us_per_request"`
+	// StoreCPUPerReqUs is the CPU time the local PostgreSQL or Redis server
+	// used per answer (zero for the targets with no such store).
+	StoreCPUPerReqUs float64          `json:"store_cpu_us_per_request,omitempty"`
+	Statuses         map[string]int64 `json:"statuses"`
+	Unexpected       int64            `json:"unexpected"` // answers whose status was not the scenario's
+	Non2xx3xx        int64            `json:"non_2xx_3xx"`
+	Errors           SocketErrors     `json:"socket_errors"`
+	BusyBefore       float64          `json:"cpu_busy_before_pct"` // machine CPU use just before wrk started
+	OK               bool             `json:"ok"`
+	Problem          string           `json:"problem,omitempty"`
+	Runs             []float64        `json:"runs_rps,omitempty"` // every run's requests/s when Repeat > 1
+	Raw              string           `json:"wrk_output"`
 }
 
 // SocketErrors are wrk's counts of failed connections and requests.

@@ -165,7 +165,7 @@ func measureScenario(ctx context.Context, c *config, t target, sc scenario, scri
 		if err != nil {
 			return report.Result{}, err
 		}
-		cpu0 := cpuTime(p.pid())
+		cpu0, store0 := cpuTime(p.pid()), commandCPU(t.storeProcs...)
 		out, err := wrk.Run(ctx, wrk.Options{
 			Script: script, URL: origin + sc.path, Threads: c.threads, Conns: sc.conns(c),
 			Duration: c.duration, Env: sc.env(c, t.name, origin, pr),
@@ -175,7 +175,11 @@ func measureScenario(ctx context.Context, c *config, t target, sc scenario, scri
 		}
 		// CPU time until wrk stops; a login wrk gave up on may still be
 		// hashing, and is billed to the next run's settle instead.
-		runs = append(runs, result(t, sc, sc.conns(c), out, cpuTime(p.pid())-cpu0, busyPct))
+		res := result(t, sc, sc.conns(c), out, cpuTime(p.pid())-cpu0, busyPct)
+		if res.Requests > 0 && len(t.storeProcs) > 0 {
+			res.StoreCPUPerReqUs = float64((commandCPU(t.storeProcs...) - store0).Microseconds()) / float64(res.Requests)
+		}
+		runs = append(runs, res)
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].RPS < runs[j].RPS })
 	res := runs[len(runs)/2]

@@ -31,7 +31,10 @@ type target struct {
 	// own (a schema, a key prefix), and the function that removes it: like
 	// the SQLite targets, each run starts from nothing.
 	fresh func(ctx context.Context, url string) (string, func(), error)
-	needs string // what must be built or installed: "sesame", "peers" or "gunicorn"
+	// storeProcs name the processes of the store server (when it runs on
+	// this machine), whose CPU time is counted per answer too.
+	storeProcs []string
+	needs      string // what must be built or installed: "sesame", "peers" or "gunicorn"
 	// command returns the program and its arguments for a server listening
 	// on addr with its files in dir; url is the value of urlEnv.
 	command func(c *config, addr, dir, url string) (prog string, args, env []string, workdir string)
@@ -59,12 +62,12 @@ var targets = []target{
 			return filepath.Join(c.bin, "sesame"), []string{"serve", "--addr", addr, "--db", "sqlite:" + filepath.Join(dir, "sesame.db"),
 				"--sessions", "memory"}, nil, ""
 		}},
-	{name: "sesame-pg", needs: "sesame", urlEnv: "SESAME_BENCH_POSTGRES", refusable: true, fresh: freshSchema,
+	{name: "sesame-pg", needs: "sesame", urlEnv: "SESAME_BENCH_POSTGRES", refusable: true, fresh: freshSchema, storeProcs: []string{"postgres"},
 		about: "sesame, app data and sessions in PostgreSQL (a new schema per run)",
 		command: func(c *config, addr, _, url string) (string, []string, []string, string) {
 			return filepath.Join(c.bin, "sesame"), []string{"serve", "--addr", addr, "--db", url, "--sessions", url, "--demo=true"}, nil, ""
 		}},
-	{name: "sesame-redis", needs: "sesame", urlEnv: "SESAME_BENCH_REDIS", refusable: true, fresh: freshPrefix,
+	{name: "sesame-redis", needs: "sesame", urlEnv: "SESAME_BENCH_REDIS", refusable: true, fresh: freshPrefix, storeProcs: []string{"redis-server"},
 		about: "sesame, app data in SQLite, sessions in Redis (a new key prefix per run)",
 		command: func(c *config, addr, dir, url string) (string, []string, []string, string) {
 			return filepath.Join(c.bin, "sesame"), []string{"serve", "--addr", addr, "--db", "sqlite:" + filepath.Join(dir, "sesame.db"),
