@@ -106,7 +106,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	if err := s.openData(ctx, seed); err != nil {
 		return err
 	}
-	s.services, err = newServices(s.stores, wiring{cfg: s.Config, params: s.Params, logger: s.Logger, now: s.Now})
+	s.services, err = newServices(s.stores, wiring{cfg: s.Config, params: s.Params, logger: s.Logger, now: s.Now, serve: true})
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ type Config struct {
 	AuditRetention     time.Duration // audit events older than this are removed; 0: kept for ever
 	Demo               *bool         // seed demo data into an empty database; nil: only into a new SQLite file
 	AllowDemoOnNetwork bool          // listen beyond loopback though a demo password still works
+	SecretKeyFile      string        // key that seals TOTP secrets; "": sesame.key beside a SQLite database
 
 	// StoreTimeout bounds each call to a PostgreSQL or Redis store, so that
 	// one that does not answer makes requests answer 503 instead of hang;
@@ -84,6 +85,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "audit events older than this are removed by the periodic sweep (0: keep every event)")
 	fs.Var(optionalBool{&c.Demo}, "demo", "seed the demo users and products into an empty database (default: true for a new SQLite file)")
 	fs.BoolVar(&c.AllowDemoOnNetwork, "allow-demo-on-network", false, "listen beyond loopback even while a demo account has its demo password")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "`file` of the key that encrypts TOTP secrets, created (mode 0600) when absent (default: sesame.key beside a SQLite database; required with PostgreSQL for second factors)")
 }
 
 func (c Config) validate() error {

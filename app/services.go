@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/sesamehq/sesame/audit"
 	"github.com/sesamehq/sesame/auth"
 	"github.com/sesamehq/sesame/internal/clientip"
+	"github.com/sesamehq/sesame/internal/secretbox"
 	"github.com/sesamehq/sesame/session"
 	"github.com/sesamehq/sesame/shop"
 	"github.com/sesamehq/sesame/web"
@@ -31,6 +33,9 @@ type wiring struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	clientIP func(*http.Request) string
+	// serve says that the services serve requests, and so need the
+	// secret key (the commands do not).
+	serve bool
 }
 
 // newServices builds the services over st. The session Manager gets its
@@ -67,8 +72,14 @@ func newServices(st *Stores, w wiring) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
+	var box *secretbox.Box
+	if w.serve {
+		if box, err = openSecrets(w.cfg, cmp.Or(w.logger, slog.Default())); err != nil {
+			return nil, err
+		}
+	}
 	accounts, err := account.New(account.Config{Sessions: sessions, Auth: authSvc, Audit: log, Users: st.Data,
-		Now: w.now, Logger: w.logger})
+		Now: w.now, Logger: w.logger, Secrets: box})
 	if err != nil {
 		return nil, err
 	}

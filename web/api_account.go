@@ -31,7 +31,7 @@ func (h *Handler) apiLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, meJSON{User: toUser(user), Session: toSession(s, true)})
+	writeJSON(w, http.StatusCreated, toMe(user, s))
 	return nil
 }
 
@@ -46,7 +46,7 @@ func (h *Handler) apiLogout(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) apiMe(w http.ResponseWriter, r *http.Request) error {
 	s, _ := h.sessions.FromContext(r.Context())
-	writeJSON(w, http.StatusOK, meJSON{User: toUser(sesame.ActorFrom(r.Context()).User), Session: toSession(s, true)})
+	writeJSON(w, http.StatusOK, toMe(sesame.ActorFrom(r.Context()).User, s))
 	return nil
 }
 

@@ -138,6 +138,9 @@ func (h *Handler) routes() {
 	apiPrivate("DELETE /api/v1/sessions", h.apiRevokeOtherSessions)
 	apiPrivate("DELETE /api/v1/sessions/{id}", h.apiRevokeSession)
 	apiPrivate("PUT /api/v1/account/password", h.apiChangePassword)
+	apiPrivate("POST /api/v1/account/totp", h.apiBeginTOTP)
+	apiPrivate("POST /api/v1/account/totp/confirm", h.apiConfirmTOTP)
+	apiPrivate("DELETE /api/v1/account/totp", h.apiDisableTOTP)
 	apiPrivate("GET /api/v1/activity", h.apiActivity)
 
 	apiPrivate("GET /api/v1/admin/users", admin(h.apiAdminUsers))
