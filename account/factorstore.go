@@ -56,4 +56,30 @@ type FactorStore interface {
 	// TOTPUsers returns which of ids have a confirmed TOTP factor, for the
 	// admin's list of users; ids without one (or unknown) are absent.
 	TOTPUsers(ctx context.Context, ids []int64) (map[int64]bool, error)
+
+	// CreatePendingSignIn stores p.
+	CreatePendingSignIn(ctx context.Context, p PendingSignIn) error
+	// PendingSignIn returns the pending sign-in whose hash is hash if it
+	// expires after now, else an error matching sesame.ErrNotFound.
+	PendingSignIn(ctx context.Context, hash string, now time.Time) (*PendingSignIn, error)
+	// DeletePendingSignIn deletes the pending sign-in whose hash is hash
+	// and reports whether there was one: of two requests that finish one
+	// sign-in at once, only one is told true.
+	DeletePendingSignIn(ctx context.Context, hash string) (bool, error)
+	// DeleteExpiredPendingSignIns deletes those that expire at or before
+	// now, and returns how many went.
+	DeleteExpiredPendingSignIns(ctx context.Context, now time.Time) (int, error)
+}
+
+// PendingSignIn is a sign-in whose password was right and whose second
+// factor is still to come, as the store keeps it: by the hash of the token
+// in the browser's pending cookie, never the token.
+type PendingSignIn struct {
+	Hash   string // hex SHA-256 of the token
+	UserID int64
+	// Generation is the user's at the password step; a change of the
+	// account since voids the sign-in.
+	Generation int64
+	Remember   bool
+	ExpiresAt  time.Time
 }

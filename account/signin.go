@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/auth"
@@ -22,6 +23,10 @@ var ErrSignInRaced = fmt.Errorf("%w: the account changed during sign-in; sign in
 // came with. Remember asks for a remembered session. The sign-in is
 // audited once the event can name the new session.
 //
+// A user with a second factor gets no session from a password alone: the
+// answer is then a *SecondFactorRequired, whose token the front end gives
+// the browser as the pending cookie, and SignInSecondFactor finishes.
+//
 // The user is read before the password is checked and the session is
 // stored after, some tens of milliseconds later; a change to the account in
 // between (roles taken away, the password reset, the account disabled) ends
@@ -33,7 +38,17 @@ func (s *Service) SignIn(ctx context.Context, username, password string, remembe
 	if err != nil {
 		return nil, session.Session{}, err
 	}
-	data, err := snapshot(user, []sesame.Factor{sesame.FactorPassword})
+	if err := s.needSecondFactor(ctx, user, remember); err != nil {
+		return nil, session.Session{}, err
+	}
+	return s.start(ctx, user, remember, []sesame.Factor{sesame.FactorPassword}, "")
+}
+
+// start begins a new session of user, who proved who they are with
+// factors, and audits the sign-in; see SignIn for the race it closes.
+func (s *Service) start(ctx context.Context, user *sesame.User, remember bool, factors []sesame.Factor,
+	detail string) (*sesame.User, session.Session, error) {
+	data, err := snapshot(user, factors)
 	if err != nil {
 		return nil, session.Session{}, err
 	}
@@ -53,9 +68,9 @@ func (s *Service) SignIn(ctx context.Context, username, password string, remembe
 	}
 	a := *sesame.ActorFrom(ctx)
 	a.User, a.SessionID = user, sess.ID
-	e := sesame.Event{Action: sesame.ActionLogin}
+	e := sesame.Event{Action: sesame.ActionLogin, Detail: detail}
 	if remember {
-		e.Detail = "remembered session"
+		e.Detail = strings.TrimPrefix(e.Detail+", remembered session", ", ")
 	}
 	s.record(sesame.NewContext(ctx, &a), e)
 	return user, sess, nil

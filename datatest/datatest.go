@@ -167,6 +167,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"TOTPLifecycle", testTOTPLifecycle},
 		{"TOTPStepOnce", testTOTPStepOnce},
 		{"RecoveryCodeOnce", testRecoveryCodeOnce},
+		{"PendingSignIn", testPendingSignIn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,8 +5,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/account"
 )
 
 // testTOTPLifecycle: a factor begins unconfirmed (and may be begun again,
@@ -160,5 +162,54 @@ func testRecoveryCodeOnce(t *testing.T, s Store) {
 	wg.Wait()
 	if wins.Load() != 1 {
 		t.Fatalf("%d concurrent uses of one code won, want 1", wins.Load())
+	}
+}
+
+// testPendingSignIn: a pending sign-in reads back until it expires, is
+// deleted once (of many deletions at once, one is told so), and the sweep
+// deletes only the expired ones.
+func testPendingSignIn(t *testing.T, s Store) {
+	ctx := t.Context()
+	u := addUser(t, s, "customer")
+	p := account.PendingSignIn{Hash: "h1", UserID: u.ID, Generation: 3, Remember: true, ExpiresAt: at.Add(5 * time.Minute)}
+	if err := s.CreatePendingSignIn(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreatePendingSignIn(ctx, account.PendingSignIn{Hash: "h2", UserID: u.ID, ExpiresAt: at.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.PendingSignIn(ctx, "h1", at)
+	if err != nil || *got != p {
+		t.Fatalf("PendingSignIn = %+v, %v; want %+v", got, err, p)
+	}
+	utc(t, "PendingSignIn ExpiresAt", got.ExpiresAt)
+	if _, err := s.PendingSignIn(ctx, "h1", p.ExpiresAt); !errors.Is(err, sesame.ErrNotFound) {
+		t.Errorf("PendingSignIn at its expiry: %v, want ErrNotFound", err)
+	}
+	if _, err := s.PendingSignIn(ctx, "nope", at); !errors.Is(err, sesame.ErrNotFound) {
+		t.Errorf("PendingSignIn of an unknown hash: %v, want ErrNotFound", err)
+	}
+	if err := s.CreatePendingSignIn(ctx, account.PendingSignIn{Hash: "h3", UserID: 1 << 40, ExpiresAt: at}); !errors.Is(err, sesame.ErrNotFound) {
+		t.Errorf("CreatePendingSignIn of an unknown user: %v, want ErrNotFound", err)
+	}
+	if n, err := s.DeleteExpiredPendingSignIns(ctx, at.Add(time.Minute)); err != nil || n != 1 {
+		t.Errorf("DeleteExpiredPendingSignIns = %d, %v; want 1", n, err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			ok, err := s.DeletePendingSignIn(ctx, "h1")
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				wins.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d concurrent deletions of one pending sign-in won, want 1", wins.Load())
 	}
 }

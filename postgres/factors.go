@@ -150,3 +150,54 @@ func (db *DB) TOTPUsers(ctx context.Context, ids []int64) (map[int64]bool, error
 	}
 	return out, nil
 }
+
+// CreatePendingSignIn stores p.
+func (db *DB) CreatePendingSignIn(ctx context.Context, p account.PendingSignIn) error {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
+	_, err := db.pool.Exec(ctx, `INSERT INTO pending_signins (hash, user_id, generation, remember, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, p.Hash, p.UserID, p.Generation, p.Remember, ms(p.ExpiresAt))
+	if violates(err, "23503", "") {
+		err = fmt.Errorf("user %d: %w", p.UserID, sesame.ErrNotFound)
+	}
+	if err != nil {
+		return db.wrap("create pending sign-in", err)
+	}
+	return nil
+}
+
+// PendingSignIn returns the live pending sign-in with hash.
+func (db *DB) PendingSignIn(ctx context.Context, hash string, now time.Time) (*account.PendingSignIn, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
+	p := account.PendingSignIn{Hash: hash}
+	err := db.pool.QueryRow(ctx, `SELECT user_id, generation, remember, expires_at FROM pending_signins
+		WHERE hash = $1 AND expires_at > $2`, hash, ms(now)).Scan(&p.UserID, &p.Generation, &p.Remember, &p.ExpiresAt)
+	if err != nil {
+		return nil, db.wrap("pending sign-in", notFound(err, "pending sign-in"))
+	}
+	p.ExpiresAt = fromDB(p.ExpiresAt)
+	return &p, nil
+}
+
+// DeletePendingSignIn deletes the pending sign-in with hash.
+func (db *DB) DeletePendingSignIn(ctx context.Context, hash string) (bool, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
+	tag, err := db.pool.Exec(ctx, `DELETE FROM pending_signins WHERE hash = $1`, hash)
+	if err != nil {
+		return false, db.wrap("delete pending sign-in", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// DeleteExpiredPendingSignIns deletes those expired at now.
+func (db *DB) DeleteExpiredPendingSignIns(ctx context.Context, now time.Time) (int, error) {
+	ctx, cancel := db.bound(ctx)
+	defer cancel()
+	tag, err := db.pool.Exec(ctx, `DELETE FROM pending_signins WHERE expires_at <= $1`, ms(now))
+	if err != nil {
+		return 0, db.wrap("delete expired pending sign-ins", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -173,3 +173,55 @@ func (db *DB) TOTPUsers(ctx context.Context, ids []int64) (map[int64]bool, error
 	}
 	return out, nil
 }
+
+// CreatePendingSignIn stores p.
+func (db *DB) CreatePendingSignIn(ctx context.Context, p account.PendingSignIn) error {
+	_, err := db.q.ExecContext(ctx, `INSERT INTO pending_signins (hash, user_id, generation, remember, expires_at)
+		VALUES (?, ?, ?, ?, ?)`, p.Hash, p.UserID, p.Generation, p.Remember, millis(p.ExpiresAt))
+	if constraint(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		err = fmt.Errorf("user %d: %w", p.UserID, sesame.ErrNotFound)
+	}
+	if err != nil {
+		return db.wrap("create pending sign-in", err)
+	}
+	return nil
+}
+
+// PendingSignIn returns the live pending sign-in with hash.
+func (db *DB) PendingSignIn(ctx context.Context, hash string, now time.Time) (*account.PendingSignIn, error) {
+	p := account.PendingSignIn{Hash: hash}
+	var expires int64
+	err := db.q.QueryRowContext(ctx, `SELECT user_id, generation, remember, expires_at FROM pending_signins
+		WHERE hash = ? AND expires_at > ?`, hash, millis(now)).Scan(&p.UserID, &p.Generation, &p.Remember, &expires)
+	if err != nil {
+		return nil, db.wrap("pending sign-in", notFound(err, "pending sign-in"))
+	}
+	p.ExpiresAt = fromMillis(expires)
+	return &p, nil
+}
+
+// DeletePendingSignIn deletes the pending sign-in with hash.
+func (db *DB) DeletePendingSignIn(ctx context.Context, hash string) (bool, error) {
+	res, err := db.q.ExecContext(ctx, `DELETE FROM pending_signins WHERE hash = ?`, hash)
+	if err != nil {
+		return false, db.wrap("delete pending sign-in", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, db.wrap("delete pending sign-in", err)
+	}
+	return n == 1, nil
+}
+
+// DeleteExpiredPendingSignIns deletes those expired at now.
+func (db *DB) DeleteExpiredPendingSignIns(ctx context.Context, now time.Time) (int, error) {
+	res, err := db.q.ExecContext(ctx, `DELETE FROM pending_signins WHERE expires_at <= ?`, millis(now))
+	if err != nil {
+		return 0, db.wrap("delete expired pending sign-ins", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, db.wrap("delete expired pending sign-ins", err)
+	}
+	return int(n), nil
+}

@@ -28,6 +28,10 @@ func (h *Handler) apiLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	user, s, err := h.accounts.SignIn(r.Context(), *in.Username, *in.Password, in.Remember != nil && *in.Remember)
+	if sf, ok := h.secondFactorAsked(w, err); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"second_factor_required": true, "methods": sf.Methods})
+		return nil
+	}
 	if err != nil {
 		return err
 	}

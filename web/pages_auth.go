@@ -38,6 +38,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, cmp.Or(next, "/products"), http.StatusSeeOther) // #nosec G710 -- next comes from safeNext: a local page of this site or "" (TestOpenRedirectThroughNext)
 		return nil
 	}
+	if _, ok := h.secondFactorAsked(w, err); ok {
+		http.Redirect(w, r, "/login/second-factor"+strings.TrimPrefix(loginPath(next), "/login"), http.StatusSeeOther) // #nosec G710 -- next comes from safeNext
+		return nil
+	}
 	p := problemFor(err)
 	switch p.Status {
 	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge:

@@ -61,6 +61,9 @@ var fieldLabels = map[string]string{
 	"back":     "Back",
 	"next":     "Next",
 	"body":     "Form",
+
+	"code":          "Code",
+	"recovery_code": "Recovery code",
 }
 
 // fieldLabel returns the label of a form field, or its name when it has

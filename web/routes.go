@@ -82,6 +82,8 @@ func (h *Handler) routes() {
 	page("GET /{$}", h.home)
 	page("GET /login", h.loginForm)
 	page("POST /login", h.login)
+	page("GET /login/second-factor", h.secondFactorForm)
+	page("POST /login/second-factor", h.secondFactor)
 	private("GET /logout", h.logoutForm)
 	private("POST /logout", h.logout)
 	private("GET /reauth", h.reauthForm)
@@ -121,6 +123,7 @@ func (h *Handler) routes() {
 	apiPrivate := func(pattern string, fn handlerFunc) { h.handle(pattern, h.api(signedIn(fn))) }
 
 	api("POST /api/v1/session", h.apiLogin)
+	api("POST /api/v1/session/second-factor", h.apiSecondFactor)
 	apiPrivate("DELETE /api/v1/session", h.apiLogout)
 	apiPrivate("POST /api/v1/session/reauth", h.apiReauth)
 	apiPrivate("GET /api/v1/me", h.apiMe)
@@ -238,7 +241,7 @@ func routeOf(mux *http.ServeMux, method, path string) string {
 // the sign-in and sign-out pages themselves.
 func (h *Handler) routable(path string) bool {
 	switch h.pattern(http.MethodGet, path) {
-	case "", "GET /static/{file}", "GET /healthz", "GET /readyz", "GET /login", "GET /logout":
+	case "", "GET /static/{file}", "GET /healthz", "GET /readyz", "GET /login", "GET /logout", "GET /login/second-factor":
 		return false
 	}
 	return !isAPI(&http.Request{URL: &url.URL{Path: path}})
