@@ -83,6 +83,9 @@ type Config struct {
 	// Secrets seals the TOTP secrets at rest; nil turns TOTP off (see
 	// ErrNoSecretKey).
 	Secrets *secretbox.Box
+	// RequireSecondFactor names the roles whose users must use a second
+	// factor (see SecondFactorRequired); it needs Secrets.
+	RequireSecondFactor []string
 }
 
 // Service applies the rules. It is safe for concurrent use. Build it with
@@ -95,6 +98,8 @@ type Service struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	secrets  *secretbox.Box
+
+	requireRoles []string
 }
 
 // New returns the Service of cfg.
@@ -102,8 +107,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Sessions == nil || cfg.Auth == nil || cfg.Audit == nil || cfg.Users == nil {
 		return nil, errors.New("account: Config.Sessions, Auth, Audit and Users are required")
 	}
+	if len(cfg.RequireSecondFactor) > 0 && cfg.Secrets == nil {
+		return nil, errors.New("account: Config.RequireSecondFactor needs Secrets: no second factor works without them")
+	}
 	s := &Service{sessions: cfg.Sessions, auth: cfg.Auth, audit: cfg.Audit, users: cfg.Users, now: cfg.Now, logger: cfg.Logger,
-		secrets: cfg.Secrets}
+		secrets: cfg.Secrets, requireRoles: cfg.RequireSecondFactor}
 	if s.now == nil {
 		s.now = time.Now
 	}

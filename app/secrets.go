@@ -1,11 +1,15 @@
 package app
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/internal/secretbox"
 )
 
@@ -50,4 +54,41 @@ func openSecrets(cfg Config, logger *slog.Logger) (*secretbox.Box, error) {
 		return nil, fmt.Errorf("secret key file %s: %w", path, err)
 	}
 	return box, nil
+}
+
+// roleFlag is a flag of comma-separated role names.
+type roleFlag struct{ roles *[]string }
+
+func (l roleFlag) String() string {
+	if l.roles == nil {
+		return ""
+	}
+	return strings.Join(*l.roles, ",")
+}
+
+func (l roleFlag) Set(v string) error {
+	*l.roles = roleList(v)
+	return nil
+}
+
+// checkRequiredRoles refuses a --require-second-factor that names a role
+// the store does not have (a typo would hold nobody to it), or that no
+// second factor could meet, for want of a secret key.
+func checkRequiredRoles(ctx context.Context, data Data, roles []string, box *secretbox.Box) error {
+	if len(roles) == 0 {
+		return nil
+	}
+	if box == nil {
+		return errors.New("--require-second-factor needs --secret-key-file (with PostgreSQL there is no default key file)")
+	}
+	have, err := data.Roles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if !slices.ContainsFunc(have, func(h sesame.Role) bool { return h.Name == r }) {
+			return fmt.Errorf("--require-second-factor: no role %q", r)
+		}
+	}
+	return nil
 }

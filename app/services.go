@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -77,9 +78,12 @@ func newServices(st *Stores, w wiring) (*Services, error) {
 		if box, err = openSecrets(w.cfg, cmp.Or(w.logger, slog.Default())); err != nil {
 			return nil, err
 		}
+		if err := checkRequiredRoles(context.Background(), st.Data, w.cfg.RequireSecondFactor, box); err != nil {
+			return nil, err
+		}
 	}
 	accounts, err := account.New(account.Config{Sessions: sessions, Auth: authSvc, Audit: log, Users: st.Data,
-		Now: w.now, Logger: w.logger, Secrets: box})
+		Now: w.now, Logger: w.logger, Secrets: box, RequireSecondFactor: w.cfg.RequireSecondFactor})
 	if err != nil {
 		return nil, err
 	}

@@ -75,7 +75,9 @@ func (h *Handler) require(p sesame.Permission) func(handlerFunc) handlerFunc {
 // the same auth.Service.Authorize, so no route can forget.
 func (h *Handler) routes() {
 	page := func(pattern string, fn handlerFunc) { h.handlePublic(pattern, h.page(fn)) }
-	private := func(pattern string, fn handlerFunc) { h.handle(pattern, h.page(signedIn(fn))) }
+	private := func(pattern string, fn handlerFunc) {
+		h.handle(pattern, h.page(signedIn(h.secondFactorGate(pattern, fn))))
+	}
 	checkout, task := h.require(sesame.PermCheckout), h.require(sesame.PermTaskPerform)
 	admin := h.require(sesame.PermAdmin)
 
@@ -105,6 +107,11 @@ func (h *Handler) routes() {
 	private("GET /account/activity", h.activity)
 	private("GET /account/password", h.passwordForm)
 	private("POST /account/password", h.changePassword)
+	private("GET /account/security", h.security)
+	private("GET /account/security/totp.png", h.totpQRCode)
+	private("POST /account/security/totp", h.beginTOTP)
+	private("POST /account/security/totp/confirm", h.confirmTOTP)
+	private("POST /account/security/totp/disable", h.disableTOTP)
 
 	// The admin pages (CONTRACT §7). Each change is a form posted to the
 	// user or session it changes; see pages_admin.go.
@@ -120,7 +127,9 @@ func (h *Handler) routes() {
 	private("GET /admin/audit", admin(h.adminAudit))
 
 	api := func(pattern string, fn handlerFunc) { h.handlePublic(pattern, h.api(fn)) }
-	apiPrivate := func(pattern string, fn handlerFunc) { h.handle(pattern, h.api(signedIn(fn))) }
+	apiPrivate := func(pattern string, fn handlerFunc) {
+		h.handle(pattern, h.api(signedIn(h.secondFactorGate(pattern, fn))))
+	}
 
 	api("POST /api/v1/session", h.apiLogin)
 	api("POST /api/v1/session/second-factor", h.apiSecondFactor)
