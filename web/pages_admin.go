@@ -52,6 +52,8 @@ type adminUsersView struct {
 	// Target is the user whose form was refused: their controls are shown
 	// open, beside the reason.
 	Target int64
+	// TOTP says which users have an authenticator app.
+	TOTP map[int64]bool
 }
 
 // createForm is what the form to create a user keeps after a refusal (all
@@ -85,7 +87,16 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, back string,
 	if err != nil {
 		return err
 	}
-	v := adminUsersView{Users: users, NextURL: nextURL(adminUsersPath, q, next), Back: back, Create: form, Target: target}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	totp, err := h.accounts.TOTPUsers(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	v := adminUsersView{Users: users, NextURL: nextURL(adminUsersPath, q, next), Back: back, Create: form, Target: target,
+		TOTP: totp}
 	for _, role := range roles {
 		v.Roles = append(v.Roles, role.Name)
 	}
@@ -134,6 +145,11 @@ func (h *Handler) adminEnable(w http.ResponseWriter, r *http.Request) error {
 		_, err := h.accounts.SetDisabled(r.Context(), id, false)
 		return err
 	})
+}
+
+// adminRemoveTOTP removes a user's authenticator app.
+func (h *Handler) adminRemoveTOTP(w http.ResponseWriter, r *http.Request) error {
+	return h.userChange(w, r, func(id int64) error { return h.accounts.RemoveTOTP(r.Context(), id) })
 }
 
 // adminRevokeUserSessions ends every session of a user, from the users page

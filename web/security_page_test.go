@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -85,4 +86,39 @@ func TestRequireSecondFactor(t *testing.T) {
 	// From now on the password alone is not enough.
 	d := a.visitorFrom("192.0.2.90")
 	expectRedirect(t, d.postForm("/login", url.Values{"username": {"authorized_user"}, "password": {demoPassword}}), "/login/second-factor")
+}
+
+// TestAdminRemovesTOTP: the admin's list of users says who has an
+// authenticator app; removing one needs a recent password, is audited
+// with the user as target, and lets the user sign in with the password.
+func TestAdminRemovesTOTP(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	user := a.authorized()
+	enrolOnPage(t, a, user)
+	admin := a.admin()
+	var id int64
+	for _, u := range apiGet(t, admin, "/api/v1/admin/users")["users"].([]any) {
+		u := u.(map[string]any)
+		has := len(u["factors"].([]any)) == 1
+		if (u["username"] == "authorized_user") != has {
+			t.Errorf("%v: factors %v", u["username"], u["factors"])
+		}
+		if u["username"] == "authorized_user" {
+			id = jsonInt(t, u["id"])
+		}
+	}
+	expectHTML(t, admin.get("/admin/users"), http.StatusOK, "authenticator app", "Remove the authenticator app of authorized_user")
+	path := "/api/v1/admin/users/" + strconv.FormatInt(id, 10) + "/totp"
+	expectErrorCode(t, user.json(http.MethodDelete, path, nil), http.StatusForbidden, "forbidden")
+	stale(a)
+	expectErrorCode(t, admin.json(http.MethodDelete, path, nil), http.StatusForbidden, "reauthentication_required")
+	expectStatus(t, admin.json(http.MethodPost, "/api/v1/session/reauth", map[string]string{"password": a.adminPassword}), http.StatusNoContent)
+	expectStatus(t, admin.json(http.MethodDelete, path, nil), http.StatusNoContent)
+	expectErrorCode(t, admin.json(http.MethodDelete, path, nil), http.StatusNotFound, "not_found")
+	trail := apiGet(t, admin, "/api/v1/admin/audit?action=user.totp_remove")["events"].([]any)
+	if len(trail) != 1 {
+		t.Errorf("audited %v; want one user.totp_remove", trail)
+	}
+	expectStatus(t, apiLogin(a.visitorFrom("192.0.2.91"), "authorized_user", demoPassword), http.StatusCreated)
 }
