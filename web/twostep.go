@@ -32,6 +32,7 @@ func (h *Handler) pendingName() (string, bool) {
 // setPending gives the browser the pending cookie of sf.
 func (h *Handler) setPending(w http.ResponseWriter, sf *account.SecondFactorRequired) {
 	name, secure := h.pendingName()
+	// #nosec G124 -- HttpOnly and SameSite=Lax always; Secure exactly when the session cookie is (TLS), as its __Host- name needs
 	http.SetCookie(w, &http.Cookie{Name: name, Value: sf.Token, Path: "/", HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(account.PendingLifetime.Seconds())})
 }
@@ -39,6 +40,7 @@ func (h *Handler) setPending(w http.ResponseWriter, sf *account.SecondFactorRequ
 // clearPending removes the pending cookie from the browser.
 func (h *Handler) clearPending(w http.ResponseWriter) {
 	name, secure := h.pendingName()
+	// #nosec G124 -- as in setPending
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
