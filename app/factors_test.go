@@ -2,10 +2,15 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 )
 
 // TestSecretKeyFile: the first start makes sesame.key, mode 0600, beside a
@@ -75,5 +80,47 @@ func TestSecretKeyPath(t *testing.T) {
 	c, err := ParseServeFlags([]string{"--require-second-factor", "admin, privileged", "--secret-key-file", "/k"}, func(string) string { return "" }, nil)
 	if err != nil || strings.Join(c.RequireSecondFactor, "|") != "admin|privileged" || c.SecretKeyFile != "/k" {
 		t.Errorf("flags: %+v, %v", c, err)
+	}
+}
+
+// TestSecondFactorAcrossInstances: two instances on one database (and so
+// one key file) share the second factors: a pending sign-in begun on one
+// finishes on the other, and a code accepted by one is refused as a replay
+// by the other within its window.
+func TestSecondFactorAcrossInstances(t *testing.T) {
+	cfg := testConfig(tempDB(t))
+	a, b := start(t, cfg), start(t, cfg)
+	owner := newBrowser(t)
+	owner.login(a, "authorized_user", "password123")
+	status, body := owner.do(http.MethodPost, a.url("/api/v1/account/totp"), nil)
+	var begun struct{ Secret string }
+	if err := json.Unmarshal(body, &begun); status != http.StatusOK || err != nil {
+		t.Fatalf("begin: %d %s", status, body)
+	}
+	code, _ := totp.GenerateCode(begun.Secret, time.Now())
+	if status, body := owner.do(http.MethodPost, b.url("/api/v1/account/totp/confirm"), map[string]string{"code": code}); status != http.StatusOK {
+		t.Fatalf("confirm on B: %d %s", status, body)
+	}
+
+	passwordStep := func(on *running) *browser {
+		t.Helper()
+		c := newBrowser(t)
+		if status, body := c.do(http.MethodPost, on.url("/api/v1/session"),
+			map[string]string{"username": "authorized_user", "password": "password123"}); status != http.StatusOK {
+			t.Fatalf("password step: %d %s", status, body)
+		}
+		return c
+	}
+	next, _ := totp.GenerateCode(begun.Secret, time.Now().Add(30*time.Second))
+	first := passwordStep(a)
+	if status, body := first.do(http.MethodPost, b.url("/api/v1/session/second-factor"), map[string]string{"code": next}); status != http.StatusCreated {
+		t.Fatalf("password on A, code on B: %d %s", status, body)
+	}
+	if status := first.me(a); status != http.StatusOK {
+		t.Errorf("the session, on A: %d", status)
+	}
+	replay := passwordStep(b)
+	if status, body := replay.do(http.MethodPost, a.url("/api/v1/session/second-factor"), map[string]string{"code": next}); status != http.StatusUnauthorized {
+		t.Errorf("the same code again, on A: %d %s; want 401", status, body)
 	}
 }
