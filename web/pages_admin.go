@@ -147,11 +147,6 @@ func (h *Handler) adminEnable(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// adminRemoveTOTP removes a user's authenticator app.
-func (h *Handler) adminRemoveTOTP(w http.ResponseWriter, r *http.Request) error {
-	return h.userChange(w, r, func(id int64) error { return h.accounts.RemoveTOTP(r.Context(), id) })
-}
-
 // adminRevokeUserSessions ends every session of a user, from the users page
 // or the sessions page.
 func (h *Handler) adminRevokeUserSessions(w http.ResponseWriter, r *http.Request) error {

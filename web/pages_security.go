@@ -119,3 +119,9 @@ func (h *Handler) totpQRCode(w http.ResponseWriter, r *http.Request) error {
 	_, _ = w.Write(png)
 	return nil
 }
+
+// adminRemoveTOTP removes a user's authenticator app, from the admin's
+// users page.
+func (h *Handler) adminRemoveTOTP(w http.ResponseWriter, r *http.Request) error {
+	return h.userChange(w, r, func(id int64) error { return h.accounts.RemoveTOTP(r.Context(), id) })
+}
