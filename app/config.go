@@ -14,21 +14,23 @@ import (
 // Config is how sesame serve is set up: CONTRACT §1, from flags and
 // SESAME_* environment variables (a flag given on the command line wins).
 type Config struct {
-	Addr                string        // listen address
-	DB                  string        // app data: "sqlite:PATH" or a postgres:// URL
-	Sessions            string        // session store: "sqlite:PATH", a postgres:// or redis:// URL, "memory", or "" for the same store as DB
-	IdleTimeout         time.Duration // a session unused this long is dead
-	Lifetime            time.Duration // a session this old is dead, however active
-	RenewInterval       time.Duration // a token this old is renewed; 0: never during a session
-	RenewGrace          time.Duration // a renewed token still works this long
-	MaxSessions         int           // live sessions per user; 0: no limit
-	RememberLifetime    time.Duration // lifetime of a remembered session
-	RememberIdle        time.Duration // idle timeout of a remembered session
-	AuditRetention      time.Duration // audit events older than this are removed; 0: kept for ever
-	Demo                *bool         // seed demo data into an empty database; nil: only into a new SQLite file
-	AllowDemoOnNetwork  bool          // listen beyond loopback though a demo password still works
-	SecretKeyFile       string        // key that seals TOTP secrets; "": sesame.key beside a SQLite database
-	RequireSecondFactor []string      // roles whose users must use a second factor
+	Addr               string        // listen address
+	DB                 string        // app data: "sqlite:PATH" or a postgres:// URL
+	Sessions           string        // session store: "sqlite:PATH", a postgres:// or redis:// URL, "memory", or "" for the same store as DB
+	IdleTimeout        time.Duration // a session unused this long is dead
+	Lifetime           time.Duration // a session this old is dead, however active
+	RenewInterval      time.Duration // a token this old is renewed; 0: never during a session
+	RenewGrace         time.Duration // a renewed token still works this long
+	MaxSessions        int           // live sessions per user; 0: no limit
+	RememberLifetime   time.Duration // lifetime of a remembered session
+	RememberIdle       time.Duration // idle timeout of a remembered session
+	AuditRetention     time.Duration // audit events older than this are removed; 0: kept for ever
+	Demo               *bool         // seed demo data into an empty database; nil: only into a new SQLite file
+	AllowDemoOnNetwork bool          // listen beyond loopback though a demo password still works
+
+	// Second factors (CONTRACT §9; see factorFlags).
+	SecretKeyFile       string   // key that seals TOTP secrets; "": sesame.key beside a SQLite database
+	RequireSecondFactor []string // roles whose users must use a second factor
 
 	// StoreTimeout bounds each call to a PostgreSQL or Redis store, so that
 	// one that does not answer makes requests answer 503 instead of hang;
@@ -86,8 +88,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "audit events older than this are removed by the periodic sweep (0: keep every event)")
 	fs.Var(optionalBool{&c.Demo}, "demo", "seed the demo users and products into an empty database (default: true for a new SQLite file)")
 	fs.BoolVar(&c.AllowDemoOnNetwork, "allow-demo-on-network", false, "listen beyond loopback even while a demo account has its demo password")
-	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "`file` of the key that encrypts TOTP secrets, created (mode 0600) when absent (default: sesame.key beside a SQLite database; required with PostgreSQL for second factors)")
-	fs.Var(roleFlag{&c.RequireSecondFactor}, "require-second-factor", "`roles` (comma-separated) whose users must set up and use a second factor")
+	factorFlags(fs, c)
 }
 
 func (c Config) validate() error {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -54,6 +55,12 @@ func openSecrets(cfg Config, logger *slog.Logger) (*secretbox.Box, error) {
 		return nil, fmt.Errorf("secret key file %s: %w", path, err)
 	}
 	return box, nil
+}
+
+// factorFlags adds the flags of second factors to fs, writing into c.
+func factorFlags(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "`file` of the key that encrypts TOTP secrets, created (mode 0600) when absent (default: sesame.key beside a SQLite database; required with PostgreSQL for second factors)")
+	fs.Var(roleFlag{&c.RequireSecondFactor}, "require-second-factor", "`roles` (comma-separated) whose users must set up and use a second factor")
 }
 
 // roleFlag is a flag of comma-separated role names.
