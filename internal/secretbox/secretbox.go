@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // KeySize is the length of a key: AES-256.
@@ -71,34 +72,57 @@ func (b *Box) Open(sealed, ad []byte) ([]byte, error) {
 // new random key, and reports so. A file that others than its owner may
 // read or write is refused, as ssh refuses such a private key: the key is
 // what keeps the secrets secret.
+//
+// Several processes may start at once on a new database and so race to
+// make its key file: the key is written in full to a file of its own
+// first, then linked into place, which only one of them can do; the others
+// read the winner's key. So no process reads half a key, and all end with
+// the same one.
 func LoadOrCreateKey(path string) (key []byte, created bool, err error) {
-	b, err := os.ReadFile(path) // #nosec G304 -- the operator names the key file
-	if errors.Is(err, fs.ErrNotExist) {
-		key = make([]byte, KeySize)
-		_, _ = rand.Read(key)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- as above
-		if err != nil {
-			return nil, false, fmt.Errorf("secret key file: %w", err)
-		}
-		_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
-		if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-			return nil, false, fmt.Errorf("secret key file %s: %w", path, err)
-		}
-		return key, true, nil
+	key, err = readKey(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return key, false, err
 	}
+	key = make([]byte, KeySize)
+	_, _ = rand.Read(key)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".sesame-key-*") // mode 0600
 	if err != nil {
 		return nil, false, fmt.Errorf("secret key file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.WriteString(hex.EncodeToString(key) + "\n")
+	if err := errors.Join(werr, tmp.Sync(), tmp.Close()); err != nil {
+		return nil, false, fmt.Errorf("secret key file %s: %w", path, err)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		key, err = readKey(path) // another process made it first
+		return key, false, err
+	} else if err != nil {
+		return nil, false, fmt.Errorf("secret key file: %w", err)
+	}
+	return key, true, nil
+}
+
+// readKey reads the key file at path; a missing file matches
+// fs.ErrNotExist.
+func readKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path) // #nosec G304 -- the operator names the key file
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret key file: %w", err)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("secret key file: %w", err)
+		return nil, fmt.Errorf("secret key file: %w", err)
 	}
 	if info.Mode().Perm()&0o077 != 0 {
-		return nil, false, fmt.Errorf("secret key file %s: mode %04o lets others read it; chmod 600 it", path, info.Mode().Perm())
+		return nil, fmt.Errorf("secret key file %s: mode %04o lets others read it; chmod 600 it", path, info.Mode().Perm())
 	}
-	key, err = hex.DecodeString(string(bytes.TrimSpace(b)))
+	key, err := hex.DecodeString(string(bytes.TrimSpace(b)))
 	if err != nil || len(key) != KeySize {
-		return nil, false, fmt.Errorf("secret key file %s: want %d bytes in hex on one line", path, KeySize)
+		return nil, fmt.Errorf("secret key file %s: want %d bytes in hex on one line", path, KeySize)
 	}
-	return key, false, nil
+	return key, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/sesamehq/sesame/internal/secretbox"
@@ -75,5 +76,41 @@ func TestLoadOrCreateKey(t *testing.T) {
 	}
 	if _, _, err := secretbox.LoadOrCreateKey(bad); err == nil {
 		t.Fatal("a key file without a key was taken")
+	}
+}
+
+// TestLoadOrCreateKeyRace: processes that start at once on a new database
+// all end with the one key that one of them made, never half a key.
+func TestLoadOrCreateKeyRace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sesame.key")
+	const n = 8
+	keys := make([][]byte, n)
+	created := make([]bool, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			var err error
+			keys[i], created[i], err = secretbox.LoadOrCreateKey(path)
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	makers := 0
+	for i := range n {
+		if !bytes.Equal(keys[i], keys[0]) {
+			t.Fatalf("start %d read another key", i)
+		}
+		if created[i] {
+			makers++
+		}
+	}
+	if makers != 1 {
+		t.Errorf("%d starts made the key, want 1", makers)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the directory holds %d files, want only the key", len(entries))
 	}
 }
