@@ -75,6 +75,9 @@ func TestRequireSecondFactor(t *testing.T) {
 	expectRedirect(t, c.get("/orders"), "/account/security")
 	expectHTML(t, c.get("/account/security"), http.StatusOK, "Your role needs a second factor")
 	expectErrorCode(t, c.json(http.MethodGet, "/api/v1/cart", nil), http.StatusForbidden, "second_factor_required")
+	for _, path := range []string{"/api/v1/orders", "/api/v1/orders/1", "/api/v1/sessions", "/api/v1/activity"} {
+		expectErrorCode(t, c.json(http.MethodGet, path, nil), http.StatusForbidden, "second_factor_required")
+	}
 	if me := apiGet(t, c, "/api/v1/me"); me["aal"] != "aal1" {
 		t.Errorf("/me: %v", me)
 	}
