@@ -10,7 +10,8 @@ var Actions = []Action{
 	ActionLogin, ActionLogout, ActionReauth, ActionSessionRevoke, ActionSessionExpire, ActionSessionEvicted,
 	ActionTokenReuse, ActionPasswordChange, ActionUserCreate, ActionUserRoles, ActionUserPassword,
 	ActionUserDisable, ActionUserEnable, ActionCartAdd, ActionCartUpdate, ActionCartRemove, ActionCheckout,
-	ActionTask, ActionAccessDenied,
+	ActionTask, ActionAccessDenied, ActionTOTPEnrol, ActionTOTPConfirm, ActionTOTPDisable, ActionSecondFactor,
+	ActionUserTOTPRemove,
 }
 
 // The actions of the audit trail.
@@ -34,6 +35,15 @@ const (
 	ActionCheckout       Action = "checkout"
 	ActionTask           Action = "task"
 	ActionAccessDenied   Action = "access.denied"
+
+	// Second factors (CONTRACT §9): an enrolment begun, confirmed with a
+	// first code, the factor removed by its user or by an admin, and the
+	// second step of a sign-in, right or wrong.
+	ActionTOTPEnrol      Action = "totp.enrol"
+	ActionTOTPConfirm    Action = "totp.confirm"
+	ActionTOTPDisable    Action = "totp.disable"
+	ActionSecondFactor   Action = "login.second_factor"
+	ActionUserTOTPRemove Action = "user.totp_remove"
 )
 
 // Outcome says how an audited action ended.

@@ -27,6 +27,7 @@ import (
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/audit"
 	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame/internal/secretbox"
 	"github.com/sesamehq/sesame/session"
 )
 
@@ -64,6 +65,8 @@ type Store interface {
 	SetDisabled(ctx context.Context, id int64, disabled bool) (*sesame.User, error)
 	// Roles returns every role with its permissions, by name.
 	Roles(ctx context.Context) ([]sesame.Role, error)
+
+	FactorStore
 }
 
 // Config is what a Service is built from. Every field but Now and Logger is
@@ -77,6 +80,12 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives failures that stop nothing; nil means slog.Default().
 	Logger *slog.Logger
+	// Secrets seals the TOTP secrets at rest; nil turns TOTP off (see
+	// ErrNoSecretKey).
+	Secrets *secretbox.Box
+	// RequireSecondFactor names the roles whose users must use a second
+	// factor (see SecondFactorRequired); it needs Secrets.
+	RequireSecondFactor []string
 }
 
 // Service applies the rules. It is safe for concurrent use. Build it with
@@ -88,6 +97,9 @@ type Service struct {
 	users    Store
 	now      func() time.Time
 	logger   *slog.Logger
+	secrets  *secretbox.Box
+
+	requireRoles []string
 }
 
 // New returns the Service of cfg.
@@ -95,7 +107,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Sessions == nil || cfg.Auth == nil || cfg.Audit == nil || cfg.Users == nil {
 		return nil, errors.New("account: Config.Sessions, Auth, Audit and Users are required")
 	}
-	s := &Service{sessions: cfg.Sessions, auth: cfg.Auth, audit: cfg.Audit, users: cfg.Users, now: cfg.Now, logger: cfg.Logger}
+	if len(cfg.RequireSecondFactor) > 0 && cfg.Secrets == nil {
+		return nil, errors.New("account: Config.RequireSecondFactor needs Secrets: no second factor works without them")
+	}
+	s := &Service{sessions: cfg.Sessions, auth: cfg.Auth, audit: cfg.Audit, users: cfg.Users, now: cfg.Now, logger: cfg.Logger,
+		secrets: cfg.Secrets, requireRoles: cfg.RequireSecondFactor}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/sesamehq/sesame/audit"
 	"github.com/sesamehq/sesame/auth"
 	"github.com/sesamehq/sesame/internal/clientip"
+	"github.com/sesamehq/sesame/internal/secretbox"
 	"github.com/sesamehq/sesame/session"
 	"github.com/sesamehq/sesame/session/memstore"
 	"github.com/sesamehq/sesame/sqlite"
@@ -163,7 +164,12 @@ func newEnv(t *testing.T, cfg session.Config) *env {
 	if e.sessions, err = session.New(cfg); err != nil {
 		t.Fatal(err)
 	}
-	e.acct, err = account.New(account.Config{Sessions: e.sessions, Auth: e.auth, Audit: e.log, Users: e.users, Now: e.clock.Now})
+	box, err := secretbox.New(make([]byte, secretbox.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.acct, err = account.New(account.Config{Sessions: e.sessions, Auth: e.auth, Audit: e.log, Users: e.users, Now: e.clock.Now,
+		Secrets: box})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/auth"
@@ -22,6 +23,10 @@ var ErrSignInRaced = fmt.Errorf("%w: the account changed during sign-in; sign in
 // came with. Remember asks for a remembered session. The sign-in is
 // audited once the event can name the new session.
 //
+// A user with a second factor gets no session from a password alone: the
+// answer is then a *SecondFactorRequired, whose token the front end gives
+// the browser as the pending cookie, and SignInSecondFactor finishes.
+//
 // The user is read before the password is checked and the session is
 // stored after, some tens of milliseconds later; a change to the account in
 // between (roles taken away, the password reset, the account disabled) ends
@@ -33,11 +38,21 @@ func (s *Service) SignIn(ctx context.Context, username, password string, remembe
 	if err != nil {
 		return nil, session.Session{}, err
 	}
-	data, err := snapshot(user)
+	if err := s.needSecondFactor(ctx, user, remember); err != nil {
+		return nil, session.Session{}, err
+	}
+	return s.start(ctx, user, remember, []sesame.Factor{sesame.FactorPassword}, "")
+}
+
+// start begins a new session of user, who proved who they are with
+// factors, and audits the sign-in; see SignIn for the race it closes.
+func (s *Service) start(ctx context.Context, user *sesame.User, remember bool, factors []sesame.Factor,
+	detail string) (*sesame.User, session.Session, error) {
+	data, err := snapshot(user, factors)
 	if err != nil {
 		return nil, session.Session{}, err
 	}
-	sess, err := s.sessions.Login(ctx, sessionUser(user.ID), session.LoginOptions{Remember: remember, Data: data})
+	sess, err := s.sessions.Login(ctx, sessionUser(user.ID), loginOptions(remember, data))
 	if err != nil {
 		return nil, session.Session{}, fmt.Errorf("account: sign in: %w", err)
 	}
@@ -53,9 +68,9 @@ func (s *Service) SignIn(ctx context.Context, username, password string, remembe
 	}
 	a := *sesame.ActorFrom(ctx)
 	a.User, a.SessionID = user, sess.ID
-	e := sesame.Event{Action: sesame.ActionLogin}
+	e := sesame.Event{Action: sesame.ActionLogin, Detail: detail}
 	if remember {
-		e.Detail = "remembered session"
+		e.Detail = strings.TrimPrefix(e.Detail+", remembered session", ", ")
 	}
 	s.record(sesame.NewContext(ctx, &a), e)
 	return user, sess, nil
@@ -180,13 +195,18 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 // user: name, roles, permissions and the generation of the account. It is
 // read on every request, so it is a compact binary record rather than
 // JSON, which cost more to decode than the rest of the session check: a
-// version byte (1), the generation as a varint, then the name, the roles
-// and the permissions as length-prefixed strings, each list after its
-// length.
-const snapshotVersion = 1
+// version byte, the generation as a varint, then the name, the roles and
+// the permissions as length-prefixed strings, each list after its length;
+// from version 2 on, the factors the user signed in with (CONTRACT §9) as
+// one more list. A version 1 record, from before second factors, stands
+// for a password alone.
+const (
+	snapshotV1      = 1
+	snapshotVersion = 2
+)
 
-func snapshot(u *sesame.User) ([]byte, error) {
-	b := make([]byte, 0, 64)
+func snapshot(u *sesame.User, factors []sesame.Factor) ([]byte, error) {
+	b := make([]byte, 0, 80)
 	b = append(b, snapshotVersion)
 	b = binary.AppendVarint(b, u.Generation)
 	b = appendString(b, u.Username)
@@ -197,6 +217,10 @@ func snapshot(u *sesame.User) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(u.Permissions)))
 	for _, p := range u.Permissions {
 		b = appendString(b, string(p))
+	}
+	b = binary.AppendUvarint(b, uint64(len(factors)))
+	for _, f := range factors {
+		b = appendString(b, string(f))
 	}
 	if len(b) > session.MaxDataLen {
 		return nil, fmt.Errorf("account: user %d: %d bytes of session data, at most %d", u.ID, len(b), session.MaxDataLen)
@@ -260,30 +284,60 @@ var ErrNoSnapshot = errors.New("account: the session records nothing of its user
 // A session that records nothing is ErrNoSnapshot; one whose record cannot
 // be read, an error.
 func UserOf(s session.Session) (*sesame.User, error) {
+	u, _, err := readSnapshot(s)
+	return u, err
+}
+
+// FactorsOf returns the factors the user of s used to begin it, and so the
+// session's assurance: sesame.AssuranceOf(FactorsOf(s)). A session that
+// records none, or that cannot be read, stands for a password alone.
+func FactorsOf(s session.Session) []sesame.Factor {
+	_, f, err := readSnapshot(s)
+	if err != nil || len(f) == 0 {
+		return []sesame.Factor{sesame.FactorPassword}
+	}
+	return f
+}
+
+func readSnapshot(s session.Session) (*sesame.User, []sesame.Factor, error) {
 	id, err := userID(s)
 	if err != nil {
-		return nil, fmt.Errorf("account: session of user %q: %w", s.UserID, err)
+		return nil, nil, fmt.Errorf("account: session of user %q: %w", s.UserID, err)
 	}
 	if len(s.Data) == 0 {
-		return nil, ErrNoSnapshot
+		return nil, nil, ErrNoSnapshot
 	}
 	u := &sesame.User{ID: id}
 	r := snapshotReader{b: s.Data[1:]}
 	gen, n := binary.Varint(r.b)
-	if s.Data[0] != snapshotVersion || n <= 0 {
-		return nil, fmt.Errorf("account: session %s: unreadable record of its user", s.ID)
+	version := s.Data[0]
+	if version != snapshotVersion && version != snapshotV1 || n <= 0 {
+		return nil, nil, fmt.Errorf("account: session %s: unreadable record of its user", s.ID)
 	}
 	r.b = r.b[n:]
 	u.Generation = gen
 	u.Username = r.string()
 	u.Roles = r.list()
 	perms := r.list()
+	factors := []sesame.Factor{sesame.FactorPassword}
+	if version >= 2 {
+		names := r.list()
+		factors = make([]sesame.Factor, len(names))
+		for i, f := range names {
+			factors[i] = sesame.Factor(f)
+		}
+	}
 	if r.bad || len(r.b) != 0 {
-		return nil, fmt.Errorf("account: session %s: unreadable record of its user", s.ID)
+		return nil, nil, fmt.Errorf("account: session %s: unreadable record of its user", s.ID)
 	}
 	u.Permissions = make([]sesame.Permission, len(perms))
 	for i, p := range perms {
 		u.Permissions[i] = sesame.Permission(p)
 	}
-	return u, nil
+	return u, factors, nil
+}
+
+// loginOptions are the options of a new session.
+func loginOptions(remember bool, data []byte) session.LoginOptions {
+	return session.LoginOptions{Remember: remember, Data: data}
 }

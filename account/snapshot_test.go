@@ -19,9 +19,13 @@ func FuzzSnapshot(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, role, perm string, gen int64, junk []byte) {
 		u := &sesame.User{ID: 7, Username: name, Roles: []string{role, role + "2"},
 			Permissions: []sesame.Permission{sesame.Permission(perm)}, Generation: gen}
-		data, err := snapshot(u)
+		factors := []sesame.Factor{sesame.FactorPassword, sesame.Factor(perm)}
+		data, err := snapshot(u, factors)
 		if err != nil {
 			return // too large for a session
+		}
+		if got := FactorsOf(session.Session{ID: "s", UserID: "7", Data: data}); !slices.Equal(got, factors) {
+			t.Fatalf("factors %v read back as %v", factors, got)
 		}
 		got, err := UserOf(session.Session{ID: "s", UserID: "7", Data: data})
 		if err != nil || got.Username != name || got.Generation != gen || !slices.Equal(got.Roles, u.Roles) ||
@@ -38,4 +42,24 @@ func FuzzSnapshot(f *testing.F) {
 		}
 		_, _ = UserOf(session.Session{ID: "s", UserID: "7", Data: junk}) // anything: no panic
 	})
+}
+
+// TestSnapshotV1: a session begun before second factors records a version
+// 1 snapshot, which still reads, as a password alone (aal1).
+func TestSnapshotV1(t *testing.T) {
+	u := &sesame.User{ID: 7, Username: "alice", Roles: []string{"customer"}, Permissions: []sesame.Permission{"cart.edit"}}
+	data, err := snapshot(u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Version 1 is version 2 without the factor list (its count, 0).
+	v1 := append([]byte{snapshotV1}, data[1:len(data)-1]...)
+	s := session.Session{ID: "s", UserID: "7", Data: v1}
+	got, err := UserOf(s)
+	if err != nil || got.Username != "alice" || !slices.Equal(got.Roles, u.Roles) {
+		t.Fatalf("UserOf(v1) = %+v, %v", got, err)
+	}
+	if f := FactorsOf(s); !slices.Equal(f, []sesame.Factor{sesame.FactorPassword}) || sesame.AssuranceOf(f) != sesame.AAL1 {
+		t.Fatalf("FactorsOf(v1) = %v", f)
+	}
 }

@@ -118,7 +118,7 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	proxies := s.Config.proxies()
 	w := wiring{cfg: s.Config, params: s.Params, logger: s.Logger, now: s.Now,
-		clientIP: proxies.ClientIP, https: proxies.HTTPS}
+		clientIP: proxies.ClientIP, https: proxies.HTTPS, serve: true}
 	var observe func(string, int, time.Duration)
 	if s.metricsListener != nil {
 		s.metrics = newMetrics()

@@ -35,6 +35,11 @@ func (s *Server) sweep(ctx context.Context) {
 	} else if n > 0 {
 		s.Logger.Info("login throttle cleanup", "forgotten", n)
 	}
+	if n, err := s.services.Accounts.PrunePendingSignIns(ctx); err != nil && ctx.Err() == nil {
+		s.Logger.Error("pending sign-in cleanup failed", "err", err)
+	} else if n > 0 {
+		s.Logger.Info("pending sign-in cleanup", "deleted", n)
+	}
 	if n, err := s.services.Audit.Prune(ctx, s.Config.AuditRetention); err != nil && ctx.Err() == nil {
 		s.Logger.Error("audit retention cleanup failed", "err", err)
 	} else if n > 0 {

@@ -34,6 +34,10 @@ type Config struct {
 	MetricsAddr        string        // listen address of /metrics; "": no metrics
 	LogFormat          string        // "text" or "json"
 
+	// Second factors (see factorFlags).
+	SecretKeyFile       string   // key that seals TOTP secrets; "": sesame.key beside a SQLite database
+	RequireSecondFactor []string // roles whose users must use a second factor
+
 	// StoreTimeout bounds each call to a PostgreSQL or Redis store, so that
 	// one that does not answer makes requests answer 503 instead of hang;
 	// zero means 5 seconds. It has no flag: programs that embed the server
@@ -96,6 +100,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "`CIDRs` (comma-separated) of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve Prometheus /metrics on this separate listen `address` (never on --addr)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text or json")
+	factorFlags(fs, c)
 }
 
 func (c Config) validate() error {

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"cmp"
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/sesamehq/sesame/audit"
 	"github.com/sesamehq/sesame/auth"
 	"github.com/sesamehq/sesame/internal/clientip"
+	"github.com/sesamehq/sesame/internal/secretbox"
 	"github.com/sesamehq/sesame/session"
 	"github.com/sesamehq/sesame/shop"
 	"github.com/sesamehq/sesame/web"
@@ -34,6 +37,9 @@ type wiring struct {
 	clientIP func(*http.Request) string
 	https    func(*http.Request) bool // nil: only a TLS connection is HTTPS
 	observe  func(sesame.Event)       // told of every audit event; nil: nobody
+	// serve says that the services serve requests, and so need the
+	// secret key (the commands do not).
+	serve bool
 }
 
 // newServices builds the services over st. The session Manager gets its
@@ -71,8 +77,17 @@ func newServices(st *Stores, w wiring) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
+	var box *secretbox.Box
+	if w.serve {
+		if box, err = openSecrets(w.cfg, cmp.Or(w.logger, slog.Default())); err != nil {
+			return nil, err
+		}
+		if err := checkRequiredRoles(context.Background(), st.Data, w.cfg.RequireSecondFactor, box); err != nil {
+			return nil, err
+		}
+	}
 	accounts, err := account.New(account.Config{Sessions: sessions, Auth: authSvc, Audit: log, Users: st.Data,
-		Now: w.now, Logger: w.logger})
+		Now: w.now, Logger: w.logger, Secrets: box, RequireSecondFactor: w.cfg.RequireSecondFactor})
 	if err != nil {
 		return nil, err
 	}

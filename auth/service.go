@@ -258,7 +258,12 @@ func (s *Service) CheckPassword(ctx context.Context, field, password string, act
 // refuses it with a *sesame.RateLimitError when throttled, and otherwise
 // counts it (see Store.BeginAttempt). It returns the attempt's time too.
 func (s *Service) begin(ctx context.Context, username string) (Attempt, time.Time, error) {
-	key, ip := throttleKey(username), ThrottleAddr(sesame.ActorFrom(ctx).IP)
+	return s.beginKey(ctx, throttleKey(username))
+}
+
+// beginKey is begin for a throttle key made already.
+func (s *Service) beginKey(ctx context.Context, key string) (Attempt, time.Time, error) {
+	ip := ThrottleAddr(sesame.ActorFrom(ctx).IP)
 	now := s.now()
 	a, err := s.store.BeginAttempt(ctx, key, ip, now, now.Add(-IPWindow), func(f Failures) error {
 		if wait := retryAfter(f, now); wait > 0 {

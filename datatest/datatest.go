@@ -163,6 +163,11 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"DeleteEventsBefore", testDeleteEventsBefore},
 		// paging.go
 		{"InvalidCursor", testInvalidCursor},
+		// factors.go
+		{"TOTPLifecycle", testTOTPLifecycle},
+		{"TOTPStepOnce", testTOTPStepOnce},
+		{"RecoveryCodeOnce", testRecoveryCodeOnce},
+		{"PendingSignIn", testPendingSignIn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

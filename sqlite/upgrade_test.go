@@ -66,8 +66,8 @@ func TestUpgradeToAccounts(t *testing.T) {
 		`INSERT INTO login_ip_failures VALUES ('192.0.2.9', `+itoa(created+1)+`)`)
 
 	db := openDB(t, path)
-	if v, err := db.SchemaVersion(ctx); err != nil || v != sqlite.LatestVersion() || v != 4 {
-		t.Fatalf("SchemaVersion = %d, %v; want 4, the latest", v, err)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != sqlite.LatestVersion() || v < 4 {
+		t.Fatalf("SchemaVersion = %d, %v; want the latest, at least 4", v, err)
 	}
 	for _, want := range []sesame.User{
 		{ID: 1, Username: "alice", PasswordHash: "hash-a", Roles: []string{"customer"},

@@ -28,10 +28,14 @@ func (h *Handler) apiLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	user, s, err := h.accounts.SignIn(r.Context(), *in.Username, *in.Password, in.Remember != nil && *in.Remember)
+	if sf, ok := h.secondFactorAsked(w, r, err); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"second_factor_required": true, "methods": sf.Methods})
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, meJSON{User: toUser(user), Session: toSession(s, true)})
+	writeJSON(w, http.StatusCreated, toMe(user, s))
 	return nil
 }
 
@@ -46,7 +50,7 @@ func (h *Handler) apiLogout(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) apiMe(w http.ResponseWriter, r *http.Request) error {
 	s, _ := h.sessions.FromContext(r.Context())
-	writeJSON(w, http.StatusOK, meJSON{User: toUser(sesame.ActorFrom(r.Context()).User), Session: toSession(s, true)})
+	writeJSON(w, http.StatusOK, toMe(sesame.ActorFrom(r.Context()).User, s))
 	return nil
 }
 

@@ -24,6 +24,8 @@ type adminUserJSON struct {
 	CreatedAt jsonTime `json:"created_at"`
 	// LastLoginAt is null for a user who never signed in.
 	LastLoginAt *jsonTime `json:"last_login_at"`
+	// Factors are the user's second factors, in the list of users only.
+	Factors *[]sesame.Factor `json:"factors,omitempty"`
 }
 
 func toAdminUser(u *sesame.User) adminUserJSON {
@@ -84,9 +86,22 @@ func (h *Handler) apiAdminUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	totp, err := h.accounts.TOTPUsers(r.Context(), ids)
+	if err != nil {
+		return err
+	}
 	out := make([]adminUserJSON, len(users))
 	for i := range users {
 		out[i] = toAdminUser(&users[i])
+		f := []sesame.Factor{}
+		if totp[users[i].ID] {
+			f = append(f, sesame.FactorTOTP)
+		}
+		out[i].Factors = &f
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out, "next_cursor": cursor(next)})
 	return nil
@@ -319,4 +334,18 @@ func (h *Handler) signedOutIfEnded(w http.ResponseWriter, r *http.Request) {
 	if _, live := h.sessions.FromContext(r.Context()); !live {
 		signedOut(w)
 	}
+}
+
+// apiAdminRemoveTOTP removes a user's authenticator app (re-authentication,
+// audited).
+func (h *Handler) apiAdminRemoveTOTP(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.accounts.RemoveTOTP(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

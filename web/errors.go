@@ -68,6 +68,9 @@ func problemFor(err error) problem {
 	case errors.Is(err, sesame.ErrBadCredentials):
 		return problem{Status: http.StatusUnauthorized, Code: "unauthenticated",
 			Message: "Invalid username or password."}
+	case errors.Is(err, sesame.ErrBadSecondFactor):
+		return problem{Status: http.StatusUnauthorized, Code: "unauthenticated",
+			Message: "Invalid code."}
 	case errors.Is(err, sesame.ErrUnauthenticated):
 		return problem{Status: http.StatusUnauthorized, Code: "unauthenticated",
 			Message: "Sign in first."}
@@ -77,6 +80,15 @@ func problemFor(err error) problem {
 	case errors.Is(err, sesame.ErrReauthenticationRequired):
 		return problem{Status: http.StatusForbidden, Code: "reauthentication_required",
 			Message: "Enter your password again to do this."}
+	case errors.Is(err, sesame.ErrSecondFactorRequired):
+		return problem{Status: http.StatusForbidden, Code: "second_factor_required",
+			Message: "Set up a second factor first, on your account's security page."}
+	case errors.Is(err, account.ErrTOTPEnabled):
+		return problem{Status: http.StatusConflict, Code: "conflict",
+			Message: "An authenticator app is already set up; turn it off first."}
+	case errors.Is(err, account.ErrNoSecretKey):
+		return problem{Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "Second factors are not available on this server."}
 	case errors.As(err, &perm):
 		return problem{Status: http.StatusForbidden, Code: "forbidden",
 			Message: "You are not allowed to " + describe(perm.Permission) + "."}

@@ -69,23 +69,24 @@ type flashView struct {
 
 // flashName is the flash cookie's name: with the __Host- prefix exactly
 // when the session cookie has it (under TLS).
-func (h *Handler) flashName() string {
-	if h.secureCookies() {
+func (h *Handler) flashName(r *http.Request) string {
+	if h.secureCookies(r) {
 		return "__Host-" + flashCookie
 	}
 	return flashCookie
 }
 
-// secureCookies reports whether cookies are sent over TLS only, as the
-// session cookie's prefix says.
-func (h *Handler) secureCookies() bool {
-	return strings.HasPrefix(h.sessions.CookieName(), "__Host-")
+// secureCookies reports whether r's cookies are sent over TLS only, as
+// the prefix of its session cookie says (under TLS, or from a trusted
+// proxy that says https).
+func (h *Handler) secureCookies(r *http.Request) bool {
+	return strings.HasPrefix(h.sessions.CookieNameFor(r), "__Host-")
 }
 
 // flash sets the message of code, with its arguments, for the next page.
 // An unknown code or a wrong number of arguments is a programming error
 // that a test catches: it panics (and recoverPanics answers 500).
-func (h *Handler) flash(w http.ResponseWriter, code string, args ...string) {
+func (h *Handler) flash(w http.ResponseWriter, r *http.Request, code string, args ...string) {
 	m, ok := flashMessages[code]
 	if !ok || len(args) != m.args {
 		panic(fmt.Sprintf("web: flash %q with %d arguments", code, len(args)))
@@ -96,15 +97,15 @@ func (h *Handler) flash(w http.ResponseWriter, code string, args ...string) {
 		b.WriteByte('.')
 		b.WriteString(base64.RawURLEncoding.EncodeToString([]byte(clipArg(a))))
 	}
-	http.SetCookie(w, h.flashCookie(b.String(), flashTTL))
+	http.SetCookie(w, h.flashCookie(r, b.String(), flashTTL))
 }
 
 // flashCookie is the flash cookie with value, for maxAge seconds (-1
 // clears it).
-func (h *Handler) flashCookie(value string, maxAge int) *http.Cookie {
+func (h *Handler) flashCookie(r *http.Request, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{ // #nosec G124 -- HttpOnly and SameSite=Lax always; Secure exactly when the session cookie is
-		Name: h.flashName(), Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: h.secureCookies(), SameSite: http.SameSiteLaxMode,
+		Name: h.flashName(r), Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: h.secureCookies(r), SameSite: http.SameSiteLaxMode,
 	}
 }
 
@@ -112,11 +113,11 @@ func (h *Handler) flashCookie(value string, maxAge int) *http.Cookie {
 // nil, and clears the cookie with the answer: the message is shown once.
 // A cookie that does not decode to a known message is cleared and ignored.
 func (h *Handler) takeFlash(w http.ResponseWriter, r *http.Request) *flashView {
-	c, err := r.Cookie(h.flashName())
+	c, err := r.Cookie(h.flashName(r))
 	if err != nil {
 		return nil
 	}
-	http.SetCookie(w, h.flashCookie("", -1))
+	http.SetCookie(w, h.flashCookie(r, "", -1))
 	return decodeFlash(c.Value)
 }
 

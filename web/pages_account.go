@@ -35,7 +35,7 @@ func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return nil
 	}
-	h.flash(w, "revoked")
+	h.flash(w, r, "revoked")
 	http.Redirect(w, r, "/account/sessions", http.StatusSeeOther)
 	return nil
 }
@@ -52,7 +52,7 @@ func (h *Handler) revokeOtherSessions(w http.ResponseWriter, r *http.Request) er
 	case 1:
 		ended = "1 other session ended"
 	}
-	h.flash(w, "revoked-others", ended)
+	h.flash(w, r, "revoked-others", ended)
 	http.Redirect(w, r, "/account/sessions", http.StatusSeeOther)
 	return nil
 }
@@ -102,7 +102,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 		h.render(w, r, status, "password", "Your password", nil, p)
 		return nil
 	}
-	h.flash(w, "password")
+	h.flash(w, r, "password")
 	http.Redirect(w, r, "/account/sessions", http.StatusSeeOther)
 	return nil
 }

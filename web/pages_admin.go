@@ -52,6 +52,8 @@ type adminUsersView struct {
 	// Target is the user whose form was refused: their controls are shown
 	// open, beside the reason.
 	Target int64
+	// TOTP says which users have an authenticator app.
+	TOTP map[int64]bool
 }
 
 // createForm is what the form to create a user keeps after a refusal (all
@@ -85,7 +87,16 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, back string,
 	if err != nil {
 		return err
 	}
-	v := adminUsersView{Users: users, NextURL: nextURL(adminUsersPath, q, next), Back: back, Create: form, Target: target}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	totp, err := h.accounts.TOTPUsers(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	v := adminUsersView{Users: users, NextURL: nextURL(adminUsersPath, q, next), Back: back, Create: form, Target: target,
+		TOTP: totp}
 	for _, role := range roles {
 		v.Roles = append(v.Roles, role.Name)
 	}
@@ -200,7 +211,7 @@ func (h *Handler) adminAnswer(w http.ResponseWriter, r *http.Request, back strin
 			signedOut(w)
 			back = "/login"
 		} else {
-			h.flash(w, "admin-saved")
+			h.flash(w, r, "admin-saved")
 		}
 		http.Redirect(w, r, back, http.StatusSeeOther) // #nosec G710 -- back is an admin page, checked by adminForm through safeNext
 		return nil
@@ -406,7 +417,7 @@ func (h *Handler) reauth(w http.ResponseWriter, r *http.Request) error {
 		err = h.accounts.Reauthenticate(r.Context(), r.PostFormValue("password"))
 	}
 	if err == nil {
-		h.flash(w, "reauthenticated")
+		h.flash(w, r, "reauthenticated")
 		http.Redirect(w, r, cmp.Or(next, "/"), http.StatusSeeOther) // #nosec G710 -- next comes from safeNext: a local page of this site or ""
 		return nil
 	}

@@ -40,6 +40,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, cmp.Or(next, "/products"), http.StatusSeeOther) // #nosec G710 -- next comes from safeNext: a local page of this site or "" (TestOpenRedirectThroughNext)
 		return nil
 	}
+	if _, ok := h.secondFactorAsked(w, r, err); ok {
+		http.Redirect(w, r, "/login/second-factor"+strings.TrimPrefix(loginPath(next), "/login"), http.StatusSeeOther) // #nosec G710 -- next comes from safeNext
+		return nil
+	}
 	p := problemFor(err)
 	switch p.Status {
 	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge:
@@ -95,7 +99,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	signedOut(w)
-	h.flash(w, "signed-out")
+	h.flash(w, r, "signed-out")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
 }
@@ -123,5 +127,5 @@ func (h *Handler) endDeadSession(w http.ResponseWriter, r *http.Request) {
 	if err := h.sessions.Logout(r.Context()); err != nil {
 		h.log.WarnContext(r.Context(), "clearing a dead session cookie", "err", err)
 	}
-	h.flash(w, "session-ended")
+	h.flash(w, r, "session-ended")
 }

@@ -80,7 +80,7 @@ func (h *Handler) addToCart(w http.ResponseWriter, r *http.Request) error {
 		var cart sesame.Cart
 		cart, err = h.shop.AddToCart(r.Context(), productID, quantity)
 		if err == nil {
-			h.flash(w, "cart-added", strconv.Itoa(quantity), lineName(cart, productID))
+			h.flash(w, r, "cart-added", strconv.Itoa(quantity), lineName(cart, productID))
 		}
 	}
 	if err != nil {
@@ -126,12 +126,12 @@ func (h *Handler) setQuantity(w http.ResponseWriter, r *http.Request) error {
 		if quantity == 0 {
 			name := h.productName(r, productID)
 			if _, err = h.shop.SetQuantity(r.Context(), productID, 0); err == nil {
-				h.flash(w, "cart-removed", name)
+				h.flash(w, r, "cart-removed", name)
 			}
 		} else {
 			var cart sesame.Cart
 			if cart, err = h.shop.SetQuantity(r.Context(), productID, quantity); err == nil {
-				h.flash(w, "cart-updated", strconv.Itoa(quantity), lineName(cart, productID))
+				h.flash(w, r, "cart-updated", strconv.Itoa(quantity), lineName(cart, productID))
 			}
 		}
 	}
@@ -151,7 +151,7 @@ func (h *Handler) removeFromCart(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.shop.RemoveFromCart(r.Context(), productID); err != nil {
 		return h.cartPage(w, r, err)
 	}
-	h.flash(w, "cart-removed", name)
+	h.flash(w, r, "cart-removed", name)
 	http.Redirect(w, r, "/cart", http.StatusSeeOther)
 	return nil
 }
@@ -205,7 +205,7 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) error {
 		return h.checkoutPage(w, r, err)
 	}
 	id := strconv.FormatInt(order.ID, 10)
-	h.flash(w, "order-placed", id)
+	h.flash(w, r, "order-placed", id)
 	http.Redirect(w, r, "/orders/"+id, http.StatusSeeOther)
 	return nil
 }
@@ -250,7 +250,7 @@ func (h *Handler) task(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		var p *sesame.Product
 		if p, err = h.shop.Restock(r.Context(), productID, quantity); err == nil {
-			h.flash(w, "restocked", p.Name, grouped(int64(p.Stock)))
+			h.flash(w, r, "restocked", p.Name, grouped(int64(p.Stock)))
 		}
 	}
 	if err != nil {

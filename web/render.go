@@ -61,6 +61,9 @@ var fieldLabels = map[string]string{
 	"back":             "Back",
 	"next":             "Next",
 	"body":             "Form",
+
+	"code":          "Code",
+	"recovery_code": "Recovery code",
 }
 
 // fieldLabel returns the label of a form field, or its name when it has
@@ -188,7 +191,7 @@ type nav struct {
 // leads to it; the first is the page the link itself leads to.
 var sections = map[string][]string{
 	"orders":  {"orders", "order"},
-	"account": {"sessions", "activity", "password"},
+	"account": {"sessions", "activity", "password", "security"},
 	"admin":   {"admin_users", "admin_sessions", "admin_audit"},
 }
 

@@ -75,13 +75,17 @@ func (h *Handler) require(p sesame.Permission) func(handlerFunc) handlerFunc {
 // the same auth.Service.Authorize, so no route can forget.
 func (h *Handler) routes() {
 	page := func(pattern string, fn handlerFunc) { h.handlePublic(pattern, h.page(fn)) }
-	private := func(pattern string, fn handlerFunc) { h.handle(pattern, h.page(signedIn(fn))) }
+	private := func(pattern string, fn handlerFunc) {
+		h.handle(pattern, h.page(signedIn(h.secondFactorGate(pattern, fn))))
+	}
 	checkout, task := h.require(sesame.PermCheckout), h.require(sesame.PermTaskPerform)
 	admin := h.require(sesame.PermAdmin)
 
 	page("GET /{$}", h.home)
 	page("GET /login", h.loginForm)
 	page("POST /login", h.login)
+	page("GET /login/second-factor", h.secondFactorForm)
+	page("POST /login/second-factor", h.secondFactor)
 	private("GET /logout", h.logoutForm)
 	page("POST /logout", h.logout) // public: see logout
 	private("GET /reauth", h.reauthForm)
@@ -103,6 +107,11 @@ func (h *Handler) routes() {
 	private("GET /account/activity", h.activity)
 	private("GET /account/password", h.passwordForm)
 	private("POST /account/password", h.changePassword)
+	private("GET /account/security", h.security)
+	private("GET /account/security/totp.png", h.totpQRCode)
+	private("POST /account/security/totp", h.beginTOTP)
+	private("POST /account/security/totp/confirm", h.confirmTOTP)
+	private("POST /account/security/totp/disable", h.disableTOTP)
 
 	// The admin pages (CONTRACT §7). Each change is a form posted to the
 	// user or session it changes; see pages_admin.go.
@@ -113,14 +122,18 @@ func (h *Handler) routes() {
 	private("POST /admin/users/{id}/disable", admin(h.adminDisable))
 	private("POST /admin/users/{id}/enable", admin(h.adminEnable))
 	private("POST /admin/users/{id}/sessions/revoke", admin(h.adminRevokeUserSessions))
+	private("POST /admin/users/{id}/totp/remove", admin(h.adminRemoveTOTP))
 	private("GET /admin/sessions", admin(h.adminSessions))
 	private("POST /admin/sessions/{id}/revoke", admin(h.adminRevokeSession))
 	private("GET /admin/audit", admin(h.adminAudit))
 
 	api := func(pattern string, fn handlerFunc) { h.handlePublic(pattern, h.api(fn)) }
-	apiPrivate := func(pattern string, fn handlerFunc) { h.handle(pattern, h.api(signedIn(fn))) }
+	apiPrivate := func(pattern string, fn handlerFunc) {
+		h.handle(pattern, h.api(signedIn(h.secondFactorGate(pattern, fn))))
+	}
 
 	api("POST /api/v1/session", h.apiLogin)
+	api("POST /api/v1/session/second-factor", h.apiSecondFactor)
 	apiPrivate("DELETE /api/v1/session", h.apiLogout)
 	apiPrivate("POST /api/v1/session/reauth", h.apiReauth)
 	apiPrivate("GET /api/v1/me", h.apiMe)
@@ -138,6 +151,9 @@ func (h *Handler) routes() {
 	apiPrivate("DELETE /api/v1/sessions", h.apiRevokeOtherSessions)
 	apiPrivate("DELETE /api/v1/sessions/{id}", h.apiRevokeSession)
 	apiPrivate("PUT /api/v1/account/password", h.apiChangePassword)
+	apiPrivate("POST /api/v1/account/totp", h.apiBeginTOTP)
+	apiPrivate("POST /api/v1/account/totp/confirm", h.apiConfirmTOTP)
+	apiPrivate("DELETE /api/v1/account/totp", h.apiDisableTOTP)
 	apiPrivate("GET /api/v1/activity", h.apiActivity)
 
 	apiPrivate("GET /api/v1/admin/users", admin(h.apiAdminUsers))
@@ -146,6 +162,7 @@ func (h *Handler) routes() {
 	apiPrivate("PUT /api/v1/admin/users/{id}/password", admin(h.apiAdminResetPassword))
 	apiPrivate("PUT /api/v1/admin/users/{id}/disabled", admin(h.apiAdminSetDisabled))
 	apiPrivate("DELETE /api/v1/admin/users/{id}/sessions", admin(h.apiAdminRevokeUserSessions))
+	apiPrivate("DELETE /api/v1/admin/users/{id}/totp", admin(h.apiAdminRemoveTOTP))
 	apiPrivate("GET /api/v1/admin/sessions", admin(h.apiAdminSessions))
 	apiPrivate("DELETE /api/v1/admin/sessions/{id}", admin(h.apiAdminRevokeSession))
 	apiPrivate("GET /api/v1/admin/audit", admin(h.apiAdminAudit))
@@ -237,7 +254,7 @@ func routeOf(mux *http.ServeMux, method, path string) string {
 // the sign-in and sign-out pages themselves.
 func (h *Handler) routable(path string) bool {
 	switch h.pattern(http.MethodGet, path) {
-	case "", "GET /static/{file}", "GET /favicon.ico", "GET /healthz", "GET /readyz", "GET /login", "GET /logout":
+	case "", "GET /static/{file}", "GET /favicon.ico", "GET /healthz", "GET /readyz", "GET /login", "GET /logout", "GET /login/second-factor":
 		return false
 	}
 	return !isAPI(&http.Request{URL: &url.URL{Path: path}})

@@ -106,7 +106,7 @@ func TestAPIReads(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
 	for _, c := range []*client{a.unauthorized(), a.authorized(), a.admin()} {
-		me := expectShape(t, "me", apiGet(t, c, "/api/v1/me"), shape{"user": "object", "session": "object"})
+		me := expectShape(t, "me", apiGet(t, c, "/api/v1/me"), meShape)
 		expectShape(t, "me.user", me["user"], userShape)
 		expectShape(t, "me.session", me["session"], sessionShape)
 		for _, p := range apiGet(t, c, "/api/v1/products")["products"].([]any) {
@@ -136,7 +136,7 @@ func TestAPISignIn(t *testing.T) {
 	a.clock.Advance(123456789 * time.Nanosecond)
 	c := a.visitor()
 	res := apiLogin(c, "authorized_user", demoPassword)
-	login := expectShape(t, "login", expectJSON(t, res, http.StatusCreated), shape{"user": "object", "session": "object"})
+	login := expectShape(t, "login", expectJSON(t, res, http.StatusCreated), meShape)
 	user := expectShape(t, "login.user", login["user"], userShape)
 	sess := expectShape(t, "login.session", login["session"], sessionShape)
 	if c.token() == "" || !slices.ContainsFunc(res.Cookies(), func(ck *http.Cookie) bool { return ck.Name == "sesame_session" && ck.HttpOnly }) {
@@ -244,3 +244,6 @@ func TestAPIUnknownRoutes(t *testing.T) {
 	}
 	expectHTML(t, c.get("/nope"), http.StatusNotFound, "Page not found")
 }
+
+// meShape is the shape of the sign-in answer and of /api/v1/me.
+var meShape = shape{"user": "object", "session": "object", "aal": "string", "factors": "array"}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/account"
 	"github.com/sesamehq/sesame/session"
 )
 
@@ -47,6 +48,16 @@ type sessionJSON struct {
 type meJSON struct {
 	User    userJSON    `json:"user"`
 	Session sessionJSON `json:"session"`
+	// AAL and Factors say how the session's user proved who they are
+	// (CONTRACT §9).
+	AAL     sesame.Assurance `json:"aal"`
+	Factors []sesame.Factor  `json:"factors"`
+}
+
+// toMe is the answer of a sign-in and of /api/v1/me for session s of u.
+func toMe(u *sesame.User, s session.Session) meJSON {
+	f := account.FactorsOf(s)
+	return meJSON{User: toUser(u), Session: toSession(s, true), AAL: sesame.AssuranceOf(f), Factors: f}
 }
 
 type productJSON struct {
