@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,8 +16,11 @@ import (
 	"testing"
 	"time"
 
+	sesameapi "github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/app"
 	"github.com/sesamehq/sesame/auth"
+	"github.com/sesamehq/sesame/internal/testenv"
+	"github.com/sesamehq/sesame/postgres"
 	"github.com/sesamehq/sesame/sqlite"
 )
 
@@ -48,11 +52,43 @@ func TestSoak(t *testing.T) {
 	if err != nil || length <= 0 {
 		t.Fatalf("%s=%q: not a positive duration", soakVar, raw)
 	}
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "sesame.db")
+		soak(t, length, "sqlite:"+path, "", func(ctx context.Context) (userCreator, error) { return sqlite.Open(ctx, path) })
+	})
+	// The same on the stores of several instances: app data in
+	// PostgreSQL, sessions in Redis, each on a schema or key prefix of
+	// its own (skipped with the reason when they are not configured,
+	// failed under CI).
+	t.Run("postgres+redis", func(t *testing.T) {
+		db := testenv.Postgres(t)
+		redisURL, prefix := testenv.Redis(t)
+		sessions := redisURL + "?prefix=" + url.QueryEscape(prefix)
+		if strings.Contains(redisURL, "?") {
+			sessions = redisURL + "&prefix=" + url.QueryEscape(prefix)
+		}
+		soak(t, length, db, sessions, func(ctx context.Context) (userCreator, error) {
+			return postgres.Open(ctx, db, postgres.Options{})
+		})
+	})
+}
+
+// userCreator is the app database as the soak needs it beside the server:
+// to create its users, as another process would.
+type userCreator interface {
+	CreateUser(ctx context.Context, username, passwordHash string, roles []string, at time.Time) (*sesameapi.User, error)
+	Close() error
+}
+
+// soak runs the soak for length on the app data db and the sessions (""
+// for the same store), creating the users through open.
+func soak(t *testing.T, length time.Duration, db, sessions string, open func(context.Context) (userCreator, error)) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "sesame.db")
 	cfg := app.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
-	cfg.DB = "sqlite:" + path
+	cfg.DB, cfg.Sessions = db, sessions
+	demo := true
+	cfg.Demo = &demo // a new PostgreSQL schema gets the demo products too
 	var out bytes.Buffer
 	// Cheap password hashes: 200 sign-ins at the real cost would
 	// measure argon2, not the server.
@@ -72,7 +108,7 @@ func TestSoak(t *testing.T) {
 	}()
 	base := "http://" + srv.Addr()
 
-	shoppers := soakShoppers(t, path, params, base)
+	shoppers := soakShoppers(t, open, params, base)
 	initial, err := shoppers[0].stock(ctx, base)
 	if err != nil {
 		t.Fatal(err)
@@ -121,10 +157,10 @@ func TestSoak(t *testing.T) {
 // soakShoppers creates soakUsers users who may do the whole mix, through
 // a second handle on the database as another process would, and signs
 // each in.
-func soakShoppers(t *testing.T, path string, params auth.Params, base string) []*shopper {
+func soakShoppers(t *testing.T, open func(context.Context) (userCreator, error), params auth.Params, base string) []*shopper {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
+	db, err := open(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
