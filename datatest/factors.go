@@ -98,23 +98,7 @@ func testTOTPStepOnce(t *testing.T, s Store) {
 			t.Fatalf("UseTOTPStep(%d) = %v, %v; want %v", tc.step, ok, err, tc.want)
 		}
 	}
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	for range 10 {
-		wg.Go(func() {
-			ok, err := s.UseTOTPStep(ctx, u.ID, 20)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				wins.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d concurrent uses of one step won, want 1", wins.Load())
-	}
+	onceOfMany(t, "uses of one step", func() (bool, error) { return s.UseTOTPStep(ctx, u.ID, 20) })
 }
 
 // testRecoveryCodeOnce: each recovery code works once, only for its user,
@@ -146,23 +130,7 @@ func testRecoveryCodeOnce(t *testing.T, s Store) {
 	if n, err := s.RecoveryCodesLeft(ctx, u.ID); err != nil || n != 1 {
 		t.Fatalf("RecoveryCodesLeft = %d, %v; want 1", n, err)
 	}
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	for range 10 {
-		wg.Go(func() {
-			ok, err := s.UseRecoveryCode(ctx, u.ID, "b", at)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				wins.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d concurrent uses of one code won, want 1", wins.Load())
-	}
+	onceOfMany(t, "uses of one code", func() (bool, error) { return s.UseRecoveryCode(ctx, u.ID, "b", at) })
 }
 
 // testPendingSignIn: a pending sign-in reads back until it expires, is
@@ -195,11 +163,18 @@ func testPendingSignIn(t *testing.T, s Store) {
 	if n, err := s.DeleteExpiredPendingSignIns(ctx, at.Add(time.Minute)); err != nil || n != 1 {
 		t.Errorf("DeleteExpiredPendingSignIns = %d, %v; want 1", n, err)
 	}
+	onceOfMany(t, "deletions of one pending sign-in", func() (bool, error) { return s.DeletePendingSignIn(ctx, "h1") })
+}
+
+// onceOfMany runs try from 10 goroutines at once and fails t unless
+// exactly one of them won: what a use-once value must do under a race.
+func onceOfMany(t *testing.T, what string, try func() (bool, error)) {
+	t.Helper()
 	var wins atomic.Int32
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
-			ok, err := s.DeletePendingSignIn(ctx, "h1")
+			ok, err := try()
 			if err != nil {
 				t.Error(err)
 			}
@@ -210,6 +185,6 @@ func testPendingSignIn(t *testing.T, s Store) {
 	}
 	wg.Wait()
 	if wins.Load() != 1 {
-		t.Fatalf("%d concurrent deletions of one pending sign-in won, want 1", wins.Load())
+		t.Fatalf("%d concurrent %s won, want 1", wins.Load(), what)
 	}
 }
