@@ -7,11 +7,15 @@ import (
 	"github.com/sesamehq/sesame"
 )
 
-// TOTPUsers returns which of ids have an authenticator app set up, for an
-// admin's list of users.
-func (s *Service) TOTPUsers(ctx context.Context, ids []int64) (map[int64]bool, error) {
+// TOTPUsers returns which of users have an authenticator app set up, by
+// id, for an admin's list of users.
+func (s *Service) TOTPUsers(ctx context.Context, users []sesame.User) (map[int64]bool, error) {
 	if err := s.auth.Authorize(ctx, sesame.PermAdmin); err != nil {
 		return nil, err
+	}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
 	}
 	m, err := s.users.TOTPUsers(ctx, ids)
 	if err != nil {

@@ -86,11 +86,7 @@ func (h *Handler) apiAdminUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	totp, err := h.accounts.TOTPUsers(r.Context(), ids)
+	totp, err := h.accounts.TOTPUsers(r.Context(), users)
 	if err != nil {
 		return err
 	}

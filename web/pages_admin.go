@@ -87,11 +87,7 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, back string,
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	totp, err := h.accounts.TOTPUsers(r.Context(), ids)
+	totp, err := h.accounts.TOTPUsers(r.Context(), users)
 	if err != nil {
 		return err
 	}
