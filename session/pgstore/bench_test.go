@@ -21,15 +21,7 @@ func BenchmarkStore(b *testing.B) {
 	testenv.Lookup(b, testenv.PostgresVar)
 	pools := map[session.Store]*pgxpool.Pool{}
 	storetest.BenchmarkFilled(b, func(b *testing.B) session.Store {
-		pool, err := pgxpool.New(b.Context(), testenv.Postgres(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(pool.Close)
-		s, err := pgstore.New(b.Context(), pool)
-		if err != nil {
-			b.Fatal(err)
-		}
+		s, pool := newBenchStore(b)
 		pools[s] = pool
 		return s
 	}, func(b *testing.B, s session.Store, n int) {
@@ -54,6 +46,18 @@ func BenchmarkStore(b *testing.B) {
 // PostgreSQL: the table, its TOAST and its indexes.
 func BenchmarkBytesPerSession(b *testing.B) {
 	testenv.Lookup(b, testenv.PostgresVar)
+	s, pool := newBenchStore(b)
+	storetest.BenchmarkBytes(b, s, 0, func() int64 {
+		var n int64
+		if err := pool.QueryRow(b.Context(), `SELECT pg_total_relation_size('sessions')`).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		return n
+	})
+}
+
+// newBenchStore returns a store on a schema of its own, and its pool.
+func newBenchStore(b *testing.B) (*pgstore.Store, *pgxpool.Pool) {
 	pool, err := pgxpool.New(b.Context(), testenv.Postgres(b))
 	if err != nil {
 		b.Fatal(err)
@@ -63,11 +67,5 @@ func BenchmarkBytesPerSession(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	storetest.BenchmarkBytes(b, s, 0, func() int64 {
-		var n int64
-		if err := pool.QueryRow(b.Context(), `SELECT pg_total_relation_size('sessions')`).Scan(&n); err != nil {
-			b.Fatal(err)
-		}
-		return n
-	})
+	return s, pool
 }
