@@ -76,3 +76,33 @@ func TestTransactionNeverWaitsForThePool(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCloseWaitsForBackgroundPrepares: a prepare started in the background
+// for a transaction still holds a connection when the transaction ends;
+// Close waits for it, so that once Close returns the cache holds no
+// connection and the caller may close the database (SQLite would else
+// keep its files open behind the caller's back).
+func TestCloseWaitsForBackgroundPrepares(t *testing.T) {
+	db := open(t)
+	db.SetMaxOpenConns(1)
+	c := stmtcache.New(db)
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not prepared yet: it runs on the transaction's connection, and its
+	// prepare waits in the background for the pool's only connection.
+	if _, err := c.Tx(tx).ExecContext(ctx, `INSERT INTO t (n) VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := db.Stats().InUse; n != 0 {
+		t.Errorf("after Close, %d connection(s) still in use by the cache", n)
+	}
+}
