@@ -144,3 +144,35 @@ func TestLoginGivesUpWaiting(t *testing.T) {
 		t.Errorf("%d logins at once, %d hash turns, a 1 ms wait: %d checked, %d gave up; want some of each", n, runtime.GOMAXPROCS(0), checked, gaveUp)
 	}
 }
+
+// TestLoginGivesUpInTheUsersQueue: one user's attempts queue one behind
+// the other; one that gets no turn within LoginWait answers ErrUnavailable
+// (503: try again) rather than waiting on, and those that got their turn
+// sign in.
+func TestLoginGivesUpInTheUsersQueue(t *testing.T) {
+	params := auth.Params{Memory: 8 << 10, Iterations: 8, Parallelism: 1}
+	e := newEnvWith(t, auth.Config{Params: params, LoginWait: time.Millisecond})
+	e.user(t, "carol", "carol's password", params)
+	errs := make([]error, 6)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = e.svc.Login(from(fmt.Sprintf("192.0.2.%d", i+1)), "carol", "carol's password")
+		})
+	}
+	wg.Wait()
+	signedIn, gaveUp := 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			signedIn++
+		case errors.Is(err, sesame.ErrUnavailable):
+			gaveUp++
+		default:
+			t.Errorf("login %d: %v, want success or ErrUnavailable", i, err)
+		}
+	}
+	if signedIn == 0 || gaveUp == 0 {
+		t.Errorf("6 sign-ins of one user at once, a 1 ms wait: %d signed in, %d gave up; want some of each", signedIn, gaveUp)
+	}
+}
