@@ -32,14 +32,7 @@ const crashVar = "SESAME_CRASH"
 // asked again with its idempotency key, and what that answers counts; the
 // SQLite file passes PRAGMA integrity_check; and no answer is ever a 5xx.
 func TestCrash(t *testing.T) {
-	raw := os.Getenv(crashVar)
-	if raw == "" {
-		t.Skipf("%s is not set: set it to a time budget (such as 40s) to run the crash test (scripts/crash does)", crashVar)
-	}
-	budget, err := time.ParseDuration(raw)
-	if err != nil || budget <= 0 {
-		t.Fatalf("%s=%q: not a positive duration", crashVar, raw)
-	}
+	budget := durationVar(t, crashVar, "a time budget (such as 40s) to run the crash test (scripts/crash does)")
 	pg := os.Getenv(testenv.PostgresVar) != ""
 	share := budget
 	if pg {
@@ -240,4 +233,20 @@ func checkLedger(t *testing.T, ctx context.Context, base string, l *ledger, shop
 				p, stock[p], sold[p], start, restocked, l.restocked[p], l.restockUnknown[p])
 		}
 	}
+}
+
+// durationVar returns the positive duration that the environment variable
+// name holds, skips t saying what to set it to (how) when it is unset, and
+// fails t when it holds anything else.
+func durationVar(t *testing.T, name, how string) time.Duration {
+	t.Helper()
+	raw := os.Getenv(name)
+	if raw == "" {
+		t.Skipf("%s is not set: set it to %s", name, how)
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		t.Fatalf("%s=%q: not a positive duration", name, raw)
+	}
+	return d
 }

@@ -44,14 +44,7 @@ const soakUsers = 200
 // and descriptors at the end are where they were after the warm-up, give
 // or take a margin that a leak per request or per session would pass.
 func TestSoak(t *testing.T) {
-	raw := os.Getenv(soakVar)
-	if raw == "" {
-		t.Skipf("%s is not set: set it to a duration (such as 60s) to run the soak", soakVar)
-	}
-	length, err := time.ParseDuration(raw)
-	if err != nil || length <= 0 {
-		t.Fatalf("%s=%q: not a positive duration", soakVar, raw)
-	}
+	length := durationVar(t, soakVar, "a duration (such as 60s) to run the soak")
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "sesame.db")
 		soak(t, length, "sqlite:"+path, "", func(ctx context.Context) (userCreator, error) { return sqlite.Open(ctx, path) })
