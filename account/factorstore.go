@@ -69,6 +69,8 @@ type FactorStore interface {
 	// DeleteExpiredPendingSignIns deletes those that expire at or before
 	// now, and returns how many went.
 	DeleteExpiredPendingSignIns(ctx context.Context, now time.Time) (int, error)
+
+	PasskeyStore
 }
 
 // PendingSignIn is a sign-in whose password was right and whose second
