@@ -59,6 +59,18 @@ func TestConstraintCodes(t *testing.T) {
 		{"unknown role", `INSERT INTO user_roles VALUES (1, 'wizard')`, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY},
 		{"role in use", `INSERT INTO user_roles VALUES (1, 'admin'); DELETE FROM roles WHERE name = 'admin'`,
 			sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY},
+		{"passkey of nobody", `INSERT INTO passkeys (user_id, credential_id, name, credential, created_at)
+			VALUES (2, x'01', 'n', x'02', 0)`, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY},
+		{"empty credential id", `INSERT INTO passkeys (user_id, credential_id, name, credential, created_at)
+			VALUES (1, x'', 'n', x'02', 0)`, sqlite3.SQLITE_CONSTRAINT_CHECK},
+		{"credential id twice", `INSERT INTO passkeys (user_id, credential_id, name, credential, created_at)
+			VALUES (1, x'0a', 'n', x'02', 0), (1, x'0a', 'm', x'03', 0)`, sqlite3.SQLITE_CONSTRAINT_UNIQUE},
+		{"text credential", `INSERT INTO passkeys (user_id, credential_id, name, credential, created_at)
+			VALUES (1, x'0b', 'n', 'key', 0)`, sqlite3.SQLITE_CONSTRAINT_DATATYPE},
+		{"ceremony of no purpose", `INSERT INTO webauthn_ceremonies VALUES ('h', NULL, 'login', x'00', 0)`,
+			sqlite3.SQLITE_CONSTRAINT_CHECK},
+		{"ceremony of nobody", `INSERT INTO webauthn_ceremonies VALUES ('h', 2, 'sign_in', x'00', 0)`,
+			sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY},
 	} {
 		if got := constraint(exec(tc.sql)); got != tc.want {
 			t.Errorf("%s: constraint code %d, want %d", tc.name, got, tc.want)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sesamehq/sesame"
+	"github.com/sesamehq/sesame/account"
 	"github.com/sesamehq/sesame/audit"
 	"github.com/sesamehq/sesame/auth"
 	"github.com/sesamehq/sesame/sqlite"
@@ -124,3 +125,41 @@ func TestUpgradeToAccounts(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestUpgradeToPasskeys: migration 0007 upgrades a database that
+// migrations 1–6 made, keeping its users and their second factors, and
+// what it brings works for the old users.
+func TestUpgradeToPasskeys(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sesame.db")
+	created := t0.UnixMilli()
+	oldFile(t, path, []string{"0001_schema.sql", "0002_roles.sql", "0003_ip_failure_times.sql",
+		"0004_accounts.sql", "0005_totp.sql", "0006_pending_signins.sql"},
+		`INSERT INTO users (id, username, password_hash, created_at) VALUES (1, 'alice', 'hash-a', `+itoa(created)+`)`,
+		`INSERT INTO user_roles VALUES (1, 'customer')`,
+		`INSERT INTO totp_factors (user_id, secret, confirmed, last_step, created_at) VALUES (1, x'5345', 1, 7, `+
+			itoa(created)+`)`)
+
+	db := openDB(t, path)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != sqlite.LatestVersion() || v < 7 {
+		t.Fatalf("SchemaVersion = %d, %v; want the latest, at least 7", v, err)
+	}
+	if u, err := db.UserByID(ctx, 1); err != nil || u.Username != "alice" {
+		t.Fatalf("alice after the upgrade: %+v, %v", u, err)
+	}
+	if f, err := db.TOTP(ctx, 1); err != nil || !f.Confirmed || f.LastStep != 7 || string(f.Secret) != "SE" {
+		t.Fatalf("alice's TOTP factor after the upgrade: %+v, %v; want it kept", f, err)
+	}
+	p, err := db.AddPasskey(ctx, account.Passkey{UserID: 1, CredentialID: []byte("cred"), Name: "laptop",
+		Credential: []byte("key"), CreatedAt: t0}, 5)
+	if err != nil || p.ID == 0 || p.UserID != 1 {
+		t.Fatalf("AddPasskey for an upgraded user = %+v, %v", p, err)
+	}
+	if err := db.CreateCeremony(ctx, account.Ceremony{Hash: "h", UserID: 1, Purpose: account.CeremonyRegister,
+		Data: []byte("d"), ExpiresAt: t0.Add(time.Minute)}); err != nil {
+		t.Fatalf("CreateCeremony for an upgraded user: %v", err)
+	}
+	if c, err := db.TakeCeremony(ctx, "h", t0); err != nil || c.UserID != 1 {
+		t.Fatalf("TakeCeremony = %+v, %v", c, err)
+	}
+}
