@@ -72,7 +72,8 @@ var Timeout = 2 * time.Minute
 //     store keeps.
 //   - Lists are never nil: an empty list is an empty slice, so that it
 //     encodes as [] and not null. That holds for Products, Cart.Items,
-//     Users, Orders, Events and the roles and permissions of a user.
+//     Users, Orders, Events, Passkeys and the roles and permissions of a
+//     user.
 //   - A user's Roles and Permissions are sorted and hold each name once;
 //     Roles returns the roles by name, each with its permissions sorted.
 //   - Usernames compare without regard to case, of ASCII letters at least
@@ -85,7 +86,9 @@ var Timeout = 2 * time.Minute
 //     atomic where the interfaces say so: BeginAttempt is one step against
 //     every other attempt, so that 30 attempts at once whose allow refuses
 //     at 20 failures count exactly 20; the AddToCart and Restock guards
-//     hold under concurrent calls; and, as shop.Store says, Checkout and
+//     hold under concurrent calls; 8 additions of passkeys at once with a
+//     limit of 3 keep 3, and one take of many at once gets a ceremony;
+//     and, as shop.Store says, Checkout and
 //     Restock of the same products give the result of some order of them
 //     one after the other: Checkout never sells a unit twice, never leaves
 //     stock below zero, takes every line or none, and one idempotency key
@@ -101,7 +104,9 @@ var Timeout = 2 * time.Minute
 // interfaces leave open and that the services or front ends rely on:
 // writes to a user id that names no user (SetRoles, SetPassword,
 // SetDisabled, RehashPassword, SetLastLogin) match sesame.ErrNotFound and
-// create nothing; an unknown role given to CreateUser or SetRoles matches
+// create nothing, and so does CreateCeremony with a nonzero UserID that
+// names no user; CreateCeremony of a hash stored already matches
+// sesame.ErrConflict; an unknown role given to CreateUser or SetRoles matches
 // sesame.ErrNotFound and changes nothing; a cursor the store did not give
 // out is a *sesame.InvalidError for "cursor"; the audit trail keeps user
 // ids without checking them against the users, so that events outlive
@@ -168,6 +173,13 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"TOTPStepOnce", testTOTPStepOnce},
 		{"RecoveryCodeOnce", testRecoveryCodeOnce},
 		{"PendingSignIn", testPendingSignIn},
+		// passkeys.go
+		{"PasskeyLifecycle", testPasskeyLifecycle},
+		{"PasskeyCredentialIDUnique", testPasskeyCredentialIDUnique},
+		{"PasskeyLimit", testPasskeyLimit},
+		{"PasskeyLimitConcurrent", testPasskeyLimitConcurrent},
+		{"Ceremony", testCeremony},
+		{"CeremonyTakeOnce", testCeremonyTakeOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
