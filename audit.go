@@ -11,7 +11,7 @@ var Actions = []Action{
 	ActionTokenReuse, ActionPasswordChange, ActionUserCreate, ActionUserRoles, ActionUserPassword,
 	ActionUserDisable, ActionUserEnable, ActionCartAdd, ActionCartUpdate, ActionCartRemove, ActionCheckout,
 	ActionTask, ActionAccessDenied, ActionTOTPEnrol, ActionTOTPConfirm, ActionTOTPDisable, ActionSecondFactor,
-	ActionUserTOTPRemove,
+	ActionUserTOTPRemove, ActionPasskeyAdd, ActionPasskeyRename, ActionPasskeyDelete, ActionUserPasskeysRemove,
 }
 
 // The actions of the audit trail.
@@ -44,6 +44,14 @@ const (
 	ActionTOTPDisable    Action = "totp.disable"
 	ActionSecondFactor   Action = "login.second_factor"
 	ActionUserTOTPRemove Action = "user.totp_remove"
+
+	// Passkeys: one registered, renamed or deleted by its user, or all of
+	// a user's removed by an admin. A sign-in with one is a login (alone)
+	// or a login.second_factor (after the password).
+	ActionPasskeyAdd         Action = "passkey.add"
+	ActionPasskeyRename      Action = "passkey.rename"
+	ActionPasskeyDelete      Action = "passkey.delete"
+	ActionUserPasskeysRemove Action = "user.passkeys_remove" // #nosec G101 -- an audit action's name, not a credential
 )
 
 // Outcome says how an audited action ended.

@@ -11,6 +11,10 @@ const (
 	FactorPassword     Factor = "password"
 	FactorTOTP         Factor = "totp"
 	FactorRecoveryCode Factor = "recovery_code"
+	// FactorPasskey is a WebAuthn credential. Alone, it is a sign-in with
+	// user verification (a PIN or biometric on the device): two factors
+	// in one, so it gives aal2 by itself.
+	FactorPasskey Factor = "passkey"
 )
 
 // Assurance is the authenticator assurance level of a session, in the sense
@@ -38,6 +42,10 @@ var (
 	// ErrBadSecondFactor is the answer to a wrong one-time or recovery
 	// code at sign-in. It matches ErrUnauthenticated.
 	ErrBadSecondFactor = fmt.Errorf("%w: invalid code", ErrUnauthenticated)
+	// ErrBadPasskey is the answer to a passkey that does not sign the
+	// user in: unknown, not made for this site, not signed over the
+	// challenge, or a clone. It matches ErrUnauthenticated.
+	ErrBadPasskey = fmt.Errorf("%w: the passkey was refused", ErrUnauthenticated)
 	// ErrSecondFactorRequired refuses a request of a user whose role must
 	// use a second factor (serve --require-second-factor) in a session
 	// begun without one. It matches ErrForbidden.

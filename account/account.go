@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/audit"
 	"github.com/sesamehq/sesame/auth"
@@ -83,8 +85,12 @@ type Config struct {
 	// Secrets seals the TOTP secrets at rest; nil turns TOTP off (see
 	// ErrNoSecretKey).
 	Secrets *secretbox.Box
+	// WebAuthn is the relying party that checks passkeys: its id and the
+	// origins it accepts answers from. Nil turns passkeys off (see
+	// ErrNoPasskeys).
+	WebAuthn *webauthn.WebAuthn
 	// RequireSecondFactor names the roles whose users must use a second
-	// factor (see SecondFactorRequired); it needs Secrets.
+	// factor (see SecondFactorRequired); it needs Secrets or WebAuthn.
 	RequireSecondFactor []string
 }
 
@@ -98,6 +104,7 @@ type Service struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	secrets  *secretbox.Box
+	webauthn *webauthn.WebAuthn
 
 	requireRoles []string
 }
@@ -107,11 +114,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Sessions == nil || cfg.Auth == nil || cfg.Audit == nil || cfg.Users == nil {
 		return nil, errors.New("account: Config.Sessions, Auth, Audit and Users are required")
 	}
-	if len(cfg.RequireSecondFactor) > 0 && cfg.Secrets == nil {
-		return nil, errors.New("account: Config.RequireSecondFactor needs Secrets: no second factor works without them")
+	if len(cfg.RequireSecondFactor) > 0 && cfg.Secrets == nil && cfg.WebAuthn == nil {
+		return nil, errors.New("account: Config.RequireSecondFactor needs Secrets or WebAuthn: no second factor works without them")
 	}
 	s := &Service{sessions: cfg.Sessions, auth: cfg.Auth, audit: cfg.Audit, users: cfg.Users, now: cfg.Now, logger: cfg.Logger,
-		secrets: cfg.Secrets, requireRoles: cfg.RequireSecondFactor}
+		secrets: cfg.Secrets, webauthn: cfg.WebAuthn, requireRoles: cfg.RequireSecondFactor}
 	if s.now == nil {
 		s.now = time.Now
 	}

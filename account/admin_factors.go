@@ -7,9 +7,9 @@ import (
 	"github.com/sesamehq/sesame"
 )
 
-// TOTPUsers returns which of users have an authenticator app set up, by
-// id, for an admin's list of users.
-func (s *Service) TOTPUsers(ctx context.Context, users []sesame.User) (map[int64]bool, error) {
+// UserFactors returns the second factors of each of users that has one,
+// by id, for an admin's list of users.
+func (s *Service) UserFactors(ctx context.Context, users []sesame.User) (map[int64][]sesame.Factor, error) {
 	if err := s.auth.Authorize(ctx, sesame.PermAdmin); err != nil {
 		return nil, err
 	}
@@ -17,11 +17,24 @@ func (s *Service) TOTPUsers(ctx context.Context, users []sesame.User) (map[int64
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	m, err := s.users.TOTPUsers(ctx, ids)
+	totp, err := s.users.TOTPUsers(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("account: totp users: %w", err)
+		return nil, fmt.Errorf("account: factors of users: %w", err)
 	}
-	return m, nil
+	keys, err := s.users.PasskeyCounts(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("account: factors of users: %w", err)
+	}
+	out := make(map[int64][]sesame.Factor)
+	for _, id := range ids {
+		if totp[id] {
+			out[id] = append(out[id], sesame.FactorTOTP)
+		}
+		if keys[id] > 0 {
+			out[id] = append(out[id], sesame.FactorPasskey)
+		}
+	}
+	return out, nil
 }
 
 // RemoveTOTP removes the authenticator app and recovery codes of user id,
@@ -48,4 +61,27 @@ func (s *Service) RemoveTOTP(ctx context.Context, id int64) error {
 	}
 	s.record(ctx, sesame.Event{Action: sesame.ActionUserTOTPRemove, TargetID: u.ID, TargetName: u.Username})
 	return nil
+}
+
+// RemovePasskeys removes every passkey of user id, for a user who lost
+// their devices, as RemoveTOTP does their app, and returns how many went.
+// A user without one matches sesame.ErrNotFound.
+func (s *Service) RemovePasskeys(ctx context.Context, id int64) (int, error) {
+	if err := s.adminChange(ctx); err != nil {
+		return 0, err
+	}
+	u, err := s.user(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.users.DeletePasskeys(ctx, id)
+	if err != nil {
+		return 0, fmt.Errorf("account: remove passkeys of user %d: %w", id, err)
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("account: user %d has no passkey: %w", id, sesame.ErrNotFound)
+	}
+	s.record(ctx, sesame.Event{Action: sesame.ActionUserPasskeysRemove, TargetID: u.ID, TargetName: u.Username,
+		Detail: fmt.Sprintf("%d passkeys", n)})
+	return n, nil
 }

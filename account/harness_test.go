@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/account"
 	"github.com/sesamehq/sesame/audit"
@@ -169,12 +171,26 @@ func newEnv(t *testing.T, cfg session.Config) *env {
 		t.Fatal(err)
 	}
 	e.acct, err = account.New(account.Config{Sessions: e.sessions, Auth: e.auth, Audit: e.log, Users: e.users, Now: e.clock.Now,
-		Secrets: box})
+		Secrets: box, WebAuthn: relyingParty(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.h = e.sessions.Middleware(http.HandlerFunc(e.serve))
 	return e
+}
+
+// origin is where the tests' passkeys are used: the relying party's one
+// origin.
+const origin = "http://localhost:5000"
+
+// relyingParty is the relying party of the tests' passkeys.
+func relyingParty(t *testing.T) *webauthn.WebAuthn {
+	t.Helper()
+	wa, err := webauthn.New(&webauthn.Config{RPID: "localhost", RPDisplayName: "sesame", RPOrigins: []string{origin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wa
 }
 
 type handlerKey struct{}

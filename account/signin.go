@@ -114,8 +114,10 @@ func (s *Service) Reauthenticate(ctx context.Context, password string) error {
 }
 
 // RequireRecentAuth returns sesame.ErrReauthenticationRequired unless the
-// signed-in user entered their password in this session within
-// ReauthWindow. An operator needs none.
+// signed-in user proved who they are in this session within ReauthWindow:
+// they signed in then (with their password, or with a passkey alone,
+// which is a full authentication), or entered their password again
+// (Reauthenticate). An operator needs none.
 func (s *Service) RequireRecentAuth(ctx context.Context) error {
 	if sesame.ActorFrom(ctx).Operator != "" {
 		return nil

@@ -60,7 +60,14 @@ type Factors struct {
 	// PendingTOTP says that an enrolment was begun and not confirmed.
 	PendingTOTP       bool
 	RecoveryCodesLeft int
+	// Passkeys are the user's passkeys, oldest first; PasskeysOn says
+	// that this server can register and check them (Config.WebAuthn).
+	Passkeys   []PasskeyInfo
+	PasskeysOn bool
 }
+
+// Any reports whether f holds a second factor that can finish a sign-in.
+func (f Factors) Any() bool { return f.TOTP || (f.PasskeysOn && len(f.Passkeys) > 0) }
 
 // ad is what a user's sealed secret is bound to: a row copied onto another
 // user does not open.
@@ -72,14 +79,19 @@ func (s *Service) MyFactors(ctx context.Context) (Factors, error) {
 	if err != nil {
 		return Factors{}, err
 	}
+	var out Factors
+	if out.Passkeys, err = s.MyPasskeys(ctx); err != nil {
+		return Factors{}, err
+	}
+	out.PasskeysOn = s.webauthn != nil
 	f, err := s.users.TOTP(ctx, user.ID)
 	switch {
 	case errors.Is(err, sesame.ErrNotFound):
-		return Factors{}, nil
+		return out, nil
 	case err != nil:
 		return Factors{}, fmt.Errorf("account: factors: %w", err)
 	}
-	out := Factors{TOTP: f.Confirmed, PendingTOTP: !f.Confirmed}
+	out.TOTP, out.PendingTOTP = f.Confirmed, !f.Confirmed
 	if f.Confirmed {
 		if out.RecoveryCodesLeft, err = s.users.RecoveryCodesLeft(ctx, user.ID); err != nil {
 			return Factors{}, fmt.Errorf("account: factors: %w", err)

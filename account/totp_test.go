@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -98,7 +99,7 @@ func TestTOTPEnrol(t *testing.T) {
 	}
 	var f account.Factors
 	_ = b.call(func(ctx context.Context) (err error) { f, err = e.acct.MyFactors(ctx); return err })
-	if f != (account.Factors{PendingTOTP: true}) {
+	if !reflect.DeepEqual(f, account.Factors{PendingTOTP: true, Passkeys: []account.PasskeyInfo{}, PasskeysOn: true}) {
 		t.Errorf("factors while pending: %+v", f)
 	}
 
@@ -119,7 +120,7 @@ func TestTOTPEnrol(t *testing.T) {
 		t.Errorf("factors of the new session %v; want password and totp (aal2)", factors)
 	}
 	_ = b.call(func(ctx context.Context) (err error) { f, err = e.acct.MyFactors(ctx); return err })
-	if f != (account.Factors{TOTP: true, RecoveryCodesLeft: 10}) {
+	if !reflect.DeepEqual(f, account.Factors{TOTP: true, RecoveryCodesLeft: 10, Passkeys: []account.PasskeyInfo{}, PasskeysOn: true}) {
 		t.Errorf("factors when on: %+v", f)
 	}
 	if _, err := b.beginTOTP(); !errors.Is(err, account.ErrTOTPEnabled) {

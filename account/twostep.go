@@ -38,16 +38,14 @@ func pendingHash(token string) string {
 }
 
 // needSecondFactor returns a *SecondFactorRequired, with a new pending
-// sign-in stored for it, when user has a confirmed second factor; nil when
-// a password is all they have.
+// sign-in stored for it, when user has a second factor; nil when a
+// password is all they have.
 func (s *Service) needSecondFactor(ctx context.Context, user *sesame.User, remember bool) error {
-	f, err := s.users.TOTP(ctx, user.ID)
-	switch {
-	case errors.Is(err, sesame.ErrNotFound):
-		return nil
-	case err != nil:
+	methods, err := s.secondFactors(ctx, user.ID)
+	if err != nil {
 		return fmt.Errorf("account: sign in: %w", err)
-	case !f.Confirmed:
+	}
+	if len(methods) == 0 {
 		return nil
 	}
 	b := make([]byte, 32)
@@ -58,7 +56,31 @@ func (s *Service) needSecondFactor(ctx context.Context, user *sesame.User, remem
 	if err := s.users.CreatePendingSignIn(ctx, p); err != nil {
 		return fmt.Errorf("account: sign in: %w", err)
 	}
-	return &SecondFactorRequired{Token: token, Methods: []sesame.Factor{sesame.FactorTOTP}, ExpiresAt: p.ExpiresAt}
+	return &SecondFactorRequired{Token: token, Methods: methods, ExpiresAt: p.ExpiresAt}
+}
+
+// secondFactors returns the second factors of user id that can finish a
+// sign-in here: a confirmed authenticator app, and passkeys when this
+// server has a relying party to check them.
+func (s *Service) secondFactors(ctx context.Context, userID int64) ([]sesame.Factor, error) {
+	var out []sesame.Factor
+	f, err := s.users.TOTP(ctx, userID)
+	switch {
+	case err == nil && f.Confirmed:
+		out = append(out, sesame.FactorTOTP)
+	case err != nil && !errors.Is(err, sesame.ErrNotFound):
+		return nil, err
+	}
+	if s.webauthn != nil {
+		n, err := s.users.PasskeyCounts(ctx, []int64{userID})
+		if err != nil {
+			return nil, err
+		}
+		if n[userID] > 0 {
+			out = append(out, sesame.FactorPasskey)
+		}
+	}
+	return out, nil
 }
 
 // SignInSecondFactor finishes the pending sign-in that token names with
@@ -88,65 +110,83 @@ func (s *Service) SignInSecondFactor(ctx context.Context, token, code, recoveryC
 	if err := inv.Err(); err != nil {
 		return nil, session.Session{}, err
 	}
-	if token == "" {
-		return nil, session.Session{}, sesame.ErrUnauthenticated
-	}
-	hash := pendingHash(token)
-	p, err := s.users.PendingSignIn(ctx, hash, s.now())
-	if errors.Is(err, sesame.ErrNotFound) {
-		return nil, session.Session{}, sesame.ErrUnauthenticated
-	}
-	if err != nil {
-		return nil, session.Session{}, fmt.Errorf("account: second factor: %w", err)
-	}
-	user, err := s.auth.User(ctx, p.UserID)
-	if err != nil && !errors.Is(err, sesame.ErrNotFound) {
-		return nil, session.Session{}, err
-	}
-	if err != nil || user.Disabled || user.Generation != p.Generation {
-		// The account changed since the password was checked: roles,
-		// password or disabled. Begin again from the password.
-		if _, err := s.users.DeletePendingSignIn(ctx, hash); err != nil {
-			return nil, session.Session{}, fmt.Errorf("account: second factor: %w", err)
-		}
-		return nil, session.Session{}, sesame.ErrUnauthenticated
-	}
-	a := *sesame.ActorFrom(ctx)
-	a.User = user
-	ctx = sesame.NewContext(ctx, &a)
 	factor := sesame.FactorTOTP
 	if recoveryCode != "" {
 		factor = sesame.FactorRecoveryCode
 	}
+	return s.secondStep(ctx, token, factor, func(ctx context.Context, user *sesame.User) (bool, error) {
+		if factor == sesame.FactorRecoveryCode {
+			return s.users.UseRecoveryCode(ctx, user.ID, recoveryHash(recoveryCode), s.now())
+		}
+		f, secret, err := s.totpSecret(ctx, user.ID)
+		if errors.Is(err, sesame.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		step, ok := matchTOTP(secret, code, s.now())
+		if !ok || !f.Confirmed {
+			return false, nil
+		}
+		return s.users.UseTOTPStep(ctx, user.ID, step)
+	})
+}
+
+// secondStep finishes the pending sign-in that token names when check,
+// throttled and counted, accepts the user's factor.
+func (s *Service) secondStep(ctx context.Context, token string, factor sesame.Factor,
+	check func(ctx context.Context, user *sesame.User) (bool, error)) (*sesame.User, session.Session, error) {
+	user, p, err := s.pendingUser(ctx, token)
+	if err != nil {
+		return nil, session.Session{}, err
+	}
+	a := *sesame.ActorFrom(ctx)
+	a.User = user
+	ctx = sesame.NewContext(ctx, &a)
 	err = s.auth.CheckSecondFactor(ctx, user, sesame.ActionSecondFactor, "wrong, used or replayed "+string(factor),
-		func(ctx context.Context) (bool, error) {
-			if factor == sesame.FactorRecoveryCode {
-				return s.users.UseRecoveryCode(ctx, user.ID, recoveryHash(recoveryCode), s.now())
-			}
-			f, secret, err := s.totpSecret(ctx, user.ID)
-			if errors.Is(err, sesame.ErrNotFound) {
-				return false, nil
-			}
-			if err != nil {
-				return false, err
-			}
-			step, ok := matchTOTP(secret, code, s.now())
-			if !ok || !f.Confirmed {
-				return false, nil
-			}
-			return s.users.UseTOTPStep(ctx, user.ID, step)
-		})
+		func(ctx context.Context) (bool, error) { return check(ctx, user) })
 	if err != nil {
 		return nil, session.Session{}, err
 	}
 	// Single use: of two requests that got this far with one pending
 	// sign-in, only the one that deletes it goes on.
-	if ok, err := s.users.DeletePendingSignIn(ctx, hash); err != nil {
+	if ok, err := s.users.DeletePendingSignIn(ctx, p.Hash); err != nil {
 		return nil, session.Session{}, fmt.Errorf("account: second factor: %w", err)
 	} else if !ok {
 		return nil, session.Session{}, sesame.ErrUnauthenticated
 	}
 	return s.start(ctx, user, p.Remember, []sesame.Factor{sesame.FactorPassword, factor}, "with "+string(factor))
+}
+
+// pendingUser returns the live pending sign-in that token names and its
+// user, or sesame.ErrUnauthenticated: none (never, expired, used), or one
+// voided by a change of the account since, which it deletes.
+func (s *Service) pendingUser(ctx context.Context, token string) (*sesame.User, *PendingSignIn, error) {
+	if token == "" {
+		return nil, nil, sesame.ErrUnauthenticated
+	}
+	hash := pendingHash(token)
+	p, err := s.users.PendingSignIn(ctx, hash, s.now())
+	if errors.Is(err, sesame.ErrNotFound) {
+		return nil, nil, sesame.ErrUnauthenticated
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("account: second factor: %w", err)
+	}
+	user, err := s.auth.User(ctx, p.UserID)
+	if err != nil && !errors.Is(err, sesame.ErrNotFound) {
+		return nil, nil, err
+	}
+	if err != nil || user.Disabled || user.Generation != p.Generation {
+		// The account changed since the password was checked: roles,
+		// password or disabled. Begin again from the password.
+		if _, err := s.users.DeletePendingSignIn(ctx, hash); err != nil {
+			return nil, nil, fmt.Errorf("account: second factor: %w", err)
+		}
+		return nil, nil, sesame.ErrUnauthenticated
+	}
+	return user, p, nil
 }
 
 // PrunePendingSignIns deletes the pending sign-ins that have expired, at

@@ -118,7 +118,11 @@ func (s *Server) Open(ctx context.Context) (err error) {
 	}
 	proxies := s.Config.proxies()
 	w := wiring{cfg: s.Config, params: s.Params, logger: s.Logger, now: s.Now,
-		clientIP: proxies.ClientIP, https: proxies.HTTPS, serve: true}
+		clientIP: proxies.ClientIP, https: proxies.HTTPS, serve: true, scheme: "http"}
+	_, w.port, _ = net.SplitHostPort(s.listener.Addr().String())
+	if s.Config.TLSCert != "" {
+		w.scheme = "https"
+	}
 	var observe func(string, int, time.Duration)
 	if s.metricsListener != nil {
 		s.metrics = newMetrics()

@@ -37,6 +37,8 @@ type Config struct {
 	// Second factors (see factorFlags).
 	SecretKeyFile       string   // key that seals TOTP secrets; "": sesame.key beside a SQLite database
 	RequireSecondFactor []string // roles whose users must use a second factor
+	PasskeyRPID         string   // domain passkeys are made for; "": see passkeyParty
+	PasskeyOrigins      []string // origins whose pages may use passkeys
 
 	// StoreTimeout bounds each call to a PostgreSQL or Redis store, so that
 	// one that does not answer makes requests answer 503 instead of hang;
@@ -101,6 +103,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve Prometheus /metrics on this separate listen `address` (never on --addr)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text or json")
 	factorFlags(fs, c)
+	passkeyFlags(fs, c)
 }
 
 func (c Config) validate() error {
@@ -139,6 +142,9 @@ func (c Config) validate() error {
 func (c Config) validateServing() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both, or neither")
+	}
+	if _, _, err := c.passkeyNames(); err != nil {
+		return err
 	}
 	if _, err := clientip.ParseProxies(c.TrustProxy); err != nil {
 		return fmt.Errorf("--trust-proxy: %w", err)

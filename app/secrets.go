@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/internal/secretbox"
 )
@@ -80,13 +82,13 @@ func (l roleFlag) Set(v string) error {
 
 // checkRequiredRoles refuses a --require-second-factor that names a role
 // the store does not have (a typo would hold nobody to it), or that no
-// second factor could meet, for want of a secret key.
-func checkRequiredRoles(ctx context.Context, data Data, roles []string, box *secretbox.Box) error {
+// second factor could meet, for want of a secret key and of passkeys.
+func checkRequiredRoles(ctx context.Context, data Data, roles []string, box *secretbox.Box, party *webauthn.WebAuthn) error {
 	if len(roles) == 0 {
 		return nil
 	}
-	if box == nil {
-		return errors.New("--require-second-factor needs --secret-key-file (with PostgreSQL there is no default key file)")
+	if box == nil && party == nil {
+		return errors.New("--require-second-factor needs --secret-key-file (with PostgreSQL there is no default key file) or passkeys (--passkey-rp-id)")
 	}
 	have, err := data.Roles(ctx)
 	if err != nil {

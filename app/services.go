@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/account"
 	"github.com/sesamehq/sesame/audit"
@@ -38,8 +40,11 @@ type wiring struct {
 	https    func(*http.Request) bool // nil: only a TLS connection is HTTPS
 	observe  func(sesame.Event)       // told of every audit event; nil: nobody
 	// serve says that the services serve requests, and so need the
-	// secret key (the commands do not).
+	// secret key and the relying party of passkeys (the commands do not).
 	serve bool
+	// scheme and port are those the server is reached at, for the
+	// default origin of passkeys.
+	scheme, port string
 }
 
 // newServices builds the services over st. The session Manager gets its
@@ -78,16 +83,21 @@ func newServices(st *Stores, w wiring) (*Services, error) {
 		return nil, err
 	}
 	var box *secretbox.Box
+	var party *webauthn.WebAuthn
 	if w.serve {
-		if box, err = openSecrets(w.cfg, cmp.Or(w.logger, slog.Default())); err != nil {
+		logger := cmp.Or(w.logger, slog.Default())
+		if box, err = openSecrets(w.cfg, logger); err != nil {
 			return nil, err
 		}
-		if err := checkRequiredRoles(context.Background(), st.Data, w.cfg.RequireSecondFactor, box); err != nil {
+		if party, err = passkeyParty(w.cfg, w.scheme, w.port, logger); err != nil {
+			return nil, err
+		}
+		if err := checkRequiredRoles(context.Background(), st.Data, w.cfg.RequireSecondFactor, box, party); err != nil {
 			return nil, err
 		}
 	}
 	accounts, err := account.New(account.Config{Sessions: sessions, Auth: authSvc, Audit: log, Users: st.Data,
-		Now: w.now, Logger: w.logger, Secrets: box, RequireSecondFactor: w.cfg.RequireSecondFactor})
+		Now: w.now, Logger: w.logger, Secrets: box, WebAuthn: party, RequireSecondFactor: w.cfg.RequireSecondFactor})
 	if err != nil {
 		return nil, err
 	}

@@ -51,3 +51,39 @@ func (s *Service) CheckSecondFactor(ctx context.Context, user *sesame.User, acti
 	}
 	return nil
 }
+
+// passkeyKey is the throttle key of passkey sign-ins from the address ip:
+// before the answer is checked it names no user, so the address is what a
+// run of failures belongs to. Like secondFactorKey, it is no one's name.
+func passkeyKey(ip string) string { return "passkey:" + ip }
+
+// CheckPasskeySignIn throttles and counts one try at signing in with a
+// passkey alone, for a client at the actor's address: a throttled try is a
+// *sesame.RateLimitError and check is not called; otherwise the try is
+// counted first, as a failure of the address (towards its limit of
+// failures a minute, with passwords) and of a run of its own (5 free, then
+// the back-off of a username), and check runs. When it reports false, the
+// failure stays counted and the answer is false; the caller audits it, for
+// only it knows why. On success the run ends. A signature cannot be
+// guessed: what this bounds is the work and the audit lines that a flood
+// of made-up answers costs.
+func (s *Service) CheckPasskeySignIn(ctx context.Context, check func(ctx context.Context) (bool, error)) (bool, error) {
+	key := passkeyKey(ThrottleAddr(sesame.ActorFrom(ctx).IP))
+	unlock, err := s.attempts.lock(ctx, key)
+	if err != nil {
+		return false, fmt.Errorf("auth: check passkey: %w", err)
+	}
+	defer unlock()
+	attempt, _, err := s.beginKey(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	ok, err := check(ctx)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := s.store.SucceedAttempt(ctx, attempt); err != nil {
+		return false, fmt.Errorf("auth: check passkey: %w", err)
+	}
+	return true, nil
+}

@@ -388,3 +388,14 @@ func (s *Service) Authorize(ctx context.Context, p sesame.Permission) error {
 	})
 	return &sesame.PermissionError{Permission: p}
 }
+
+// SignedIn records that user id signed in now without a password (with a
+// passkey, which needs no throttling: it cannot be guessed) and returns
+// the time recorded, as Login records a password's success.
+func (s *Service) SignedIn(ctx context.Context, id int64) (time.Time, error) {
+	now := s.now()
+	if err := s.store.SetLastLogin(ctx, id, now); err != nil {
+		return time.Time{}, fmt.Errorf("auth: record sign-in: %w", err)
+	}
+	return now.UTC().Truncate(time.Millisecond), nil
+}

@@ -86,17 +86,14 @@ func (h *Handler) apiAdminUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	totp, err := h.accounts.TOTPUsers(r.Context(), users)
+	factors, err := h.accounts.UserFactors(r.Context(), users)
 	if err != nil {
 		return err
 	}
 	out := make([]adminUserJSON, len(users))
 	for i := range users {
 		out[i] = toAdminUser(&users[i])
-		f := []sesame.Factor{}
-		if totp[users[i].ID] {
-			f = append(f, sesame.FactorTOTP)
-		}
+		f := nonNil(factors[users[i].ID])
 		out[i].Factors = &f
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out, "next_cursor": cursor(next)})

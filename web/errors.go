@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -68,6 +69,9 @@ func problemFor(err error) problem {
 	case errors.Is(err, sesame.ErrBadCredentials):
 		return problem{Status: http.StatusUnauthorized, Code: "unauthenticated",
 			Message: "Invalid username or password."}
+	case errors.Is(err, sesame.ErrBadPasskey):
+		return problem{Status: http.StatusUnauthorized, Code: "unauthenticated",
+			Message: "That passkey was not accepted."}
 	case errors.Is(err, sesame.ErrBadSecondFactor):
 		return problem{Status: http.StatusUnauthorized, Code: "unauthenticated",
 			Message: "Invalid code."}
@@ -89,6 +93,12 @@ func problemFor(err error) problem {
 	case errors.Is(err, account.ErrNoSecretKey):
 		return problem{Status: http.StatusServiceUnavailable, Code: "unavailable",
 			Message: "Second factors are not available on this server."}
+	case errors.Is(err, account.ErrNoPasskeys):
+		return problem{Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "Passkeys are not available on this server."}
+	case errors.Is(err, account.ErrPasskeyLimit):
+		return problem{Status: http.StatusConflict, Code: "conflict",
+			Message: fmt.Sprintf("You have %d passkeys, as many as one may; delete one first.", account.MaxPasskeys)}
 	case errors.As(err, &perm):
 		return problem{Status: http.StatusForbidden, Code: "forbidden",
 			Message: "You are not allowed to " + describe(perm.Permission) + "."}

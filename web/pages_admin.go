@@ -52,8 +52,8 @@ type adminUsersView struct {
 	// Target is the user whose form was refused: their controls are shown
 	// open, beside the reason.
 	Target int64
-	// TOTP says which users have an authenticator app.
-	TOTP map[int64]bool
+	// Factors are the second factors of each user that has one.
+	Factors map[int64]userFactors
 }
 
 // createForm is what the form to create a user keeps after a refusal (all
@@ -62,6 +62,9 @@ type createForm struct {
 	Username string
 	Roles    []string
 }
+
+// userFactors is what the users page shows of a user's second factors.
+type userFactors struct{ TOTP, Passkey bool }
 
 func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) error {
 	return h.usersPage(w, r, r.URL.RequestURI(), nil, createForm{Roles: []string{"customer"}}, 0)
@@ -87,12 +90,15 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, back string,
 	if err != nil {
 		return err
 	}
-	totp, err := h.accounts.TOTPUsers(r.Context(), users)
+	factors, err := h.accounts.UserFactors(r.Context(), users)
 	if err != nil {
 		return err
 	}
 	v := adminUsersView{Users: users, NextURL: nextURL(adminUsersPath, q, next), Back: back, Create: form, Target: target,
-		TOTP: totp}
+		Factors: make(map[int64]userFactors, len(factors))}
+	for id, fs := range factors {
+		v.Factors[id] = userFactors{TOTP: slices.Contains(fs, sesame.FactorTOTP), Passkey: slices.Contains(fs, sesame.FactorPasskey)}
+	}
 	for _, role := range roles {
 		v.Roles = append(v.Roles, role.Name)
 	}

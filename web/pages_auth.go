@@ -19,10 +19,11 @@ type loginView struct {
 	Username string
 	Next     string
 	Remember bool
+	Passkey  passkeyView
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
-	h.render(w, r, http.StatusOK, "login", "Sign in", loginView{Next: h.safeNext(r.URL.Query().Get("next"))}, nil)
+	h.render(w, r, http.StatusOK, "login", "Sign in", loginView{Next: h.safeNext(r.URL.Query().Get("next")), Passkey: h.passkeysHere(r)}, nil)
 	return nil
 }
 
@@ -48,7 +49,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	switch p.Status {
 	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge:
 		h.logProblem(r, p, err)
-		h.render(w, r, p.Status, "login", "Sign in", loginView{Username: username, Next: next, Remember: r.PostFormValue("remember") != ""}, &p)
+		h.render(w, r, p.Status, "login", "Sign in", loginView{Username: username, Next: next, Remember: r.PostFormValue("remember") != "",
+			Passkey: h.passkeysHere(r)}, &p)
 		return nil
 	}
 	return err

@@ -29,6 +29,11 @@ type securityView struct {
 	// Required says that the user's role needs a second factor before
 	// anything else (serve --require-second-factor).
 	Required bool
+	// Passkey says whether the page may offer to add a passkey; Recent,
+	// whether the sign-in is recent enough to add one without being asked
+	// for the password first.
+	Passkey passkeyView
+	Recent  bool
 }
 
 func (h *Handler) security(w http.ResponseWriter, r *http.Request) error {
@@ -43,6 +48,8 @@ func (h *Handler) securityPage(w http.ResponseWriter, r *http.Request, status in
 	}
 	v.Factors = f
 	v.Required = h.accounts.SecondFactorRequired(r.Context()) != nil
+	v.Passkey = h.passkeysHere(r)
+	v.Recent = h.accounts.RequireRecentAuth(r.Context()) == nil
 	if f.PendingTOTP && v.RecoveryCodes == nil {
 		en, err := h.accounts.PendingTOTP(r.Context())
 		switch {

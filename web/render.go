@@ -64,6 +64,8 @@ var fieldLabels = map[string]string{
 
 	"code":          "Code",
 	"recovery_code": "Recovery code",
+	"credential":    "Passkey",
+	"name":          "Name",
 }
 
 // fieldLabel returns the label of a form field, or its name when it has

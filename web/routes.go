@@ -86,6 +86,7 @@ func (h *Handler) routes() {
 	page("POST /login", h.login)
 	page("GET /login/second-factor", h.secondFactorForm)
 	page("POST /login/second-factor", h.secondFactor)
+	page("POST /login/passkey", h.passkeyLogin)
 	private("GET /logout", h.logoutForm)
 	page("POST /logout", h.logout) // public: see logout
 	private("GET /reauth", h.reauthForm)
@@ -112,6 +113,9 @@ func (h *Handler) routes() {
 	private("POST /account/security/totp", h.beginTOTP)
 	private("POST /account/security/totp/confirm", h.confirmTOTP)
 	private("POST /account/security/totp/disable", h.disableTOTP)
+	private("POST /account/security/passkeys", h.addPasskey)
+	private("POST /account/security/passkeys/{id}/rename", h.renamePasskey)
+	private("POST /account/security/passkeys/{id}/delete", h.deletePasskey)
 
 	// The admin pages (CONTRACT §7). Each change is a form posted to the
 	// user or session it changes; see pages_admin.go.
@@ -123,6 +127,7 @@ func (h *Handler) routes() {
 	private("POST /admin/users/{id}/enable", admin(h.adminEnable))
 	private("POST /admin/users/{id}/sessions/revoke", admin(h.adminRevokeUserSessions))
 	private("POST /admin/users/{id}/totp/remove", admin(h.adminRemoveTOTP))
+	private("POST /admin/users/{id}/passkeys/remove", admin(h.adminRemovePasskeys))
 	private("GET /admin/sessions", admin(h.adminSessions))
 	private("POST /admin/sessions/{id}/revoke", admin(h.adminRevokeSession))
 	private("GET /admin/audit", admin(h.adminAudit))
@@ -134,6 +139,9 @@ func (h *Handler) routes() {
 
 	api("POST /api/v1/session", h.apiLogin)
 	api("POST /api/v1/session/second-factor", h.apiSecondFactor)
+	api("POST /api/v1/session/second-factor/options", h.apiSecondFactorOptions)
+	api("POST /api/v1/session/passkey/options", h.apiPasskeySignInOptions)
+	api("POST /api/v1/session/passkey", h.apiPasskeySignIn)
 	apiPrivate("DELETE /api/v1/session", h.apiLogout)
 	apiPrivate("POST /api/v1/session/reauth", h.apiReauth)
 	apiPrivate("GET /api/v1/me", h.apiMe)
@@ -154,6 +162,11 @@ func (h *Handler) routes() {
 	apiPrivate("POST /api/v1/account/totp", h.apiBeginTOTP)
 	apiPrivate("POST /api/v1/account/totp/confirm", h.apiConfirmTOTP)
 	apiPrivate("DELETE /api/v1/account/totp", h.apiDisableTOTP)
+	apiPrivate("GET /api/v1/account/passkeys", h.apiPasskeys)
+	apiPrivate("POST /api/v1/account/passkeys/options", h.apiPasskeyOptions)
+	apiPrivate("POST /api/v1/account/passkeys", h.apiAddPasskey)
+	apiPrivate("PATCH /api/v1/account/passkeys/{id}", h.apiRenamePasskey)
+	apiPrivate("DELETE /api/v1/account/passkeys/{id}", h.apiDeletePasskey)
 	apiPrivate("GET /api/v1/activity", h.apiActivity)
 
 	apiPrivate("GET /api/v1/admin/users", admin(h.apiAdminUsers))
@@ -163,6 +176,7 @@ func (h *Handler) routes() {
 	apiPrivate("PUT /api/v1/admin/users/{id}/disabled", admin(h.apiAdminSetDisabled))
 	apiPrivate("DELETE /api/v1/admin/users/{id}/sessions", admin(h.apiAdminRevokeUserSessions))
 	apiPrivate("DELETE /api/v1/admin/users/{id}/totp", admin(h.apiAdminRemoveTOTP))
+	apiPrivate("DELETE /api/v1/admin/users/{id}/passkeys", admin(h.apiAdminRemovePasskeys))
 	apiPrivate("GET /api/v1/admin/sessions", admin(h.apiAdminSessions))
 	apiPrivate("DELETE /api/v1/admin/sessions/{id}", admin(h.apiAdminRevokeSession))
 	apiPrivate("GET /api/v1/admin/audit", admin(h.apiAdminAudit))

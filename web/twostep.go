@@ -2,13 +2,16 @@ package web
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/sesamehq/sesame"
 	"github.com/sesamehq/sesame/account"
+	"github.com/sesamehq/sesame/session"
 )
 
 // The second step of a sign-in (CONTRACT §9): after the right password of
@@ -66,8 +69,9 @@ func (h *Handler) secondFactorAsked(w http.ResponseWriter, r *http.Request, err 
 }
 
 type secondFactorJSON struct {
-	Code         *string `json:"code"`
-	RecoveryCode *string `json:"recovery_code"`
+	Code         *string         `json:"code"`
+	RecoveryCode *string         `json:"recovery_code"`
+	Credential   json.RawMessage `json:"credential"`
 }
 
 // apiSecondFactor finishes a sign-in: 201 and the login answer, with a new
@@ -77,13 +81,25 @@ func (h *Handler) apiSecondFactor(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	user, s, err := h.accounts.SignInSecondFactor(r.Context(), h.pendingToken(r), deref(in.Code), deref(in.RecoveryCode))
+	user, s, err := h.finishSecondFactor(r, deref(in.Code), deref(in.RecoveryCode), in.Credential)
 	if err != nil {
 		return err
 	}
 	h.clearPending(w, r)
 	writeJSON(w, http.StatusCreated, toMe(user, s))
 	return nil
+}
+
+// finishSecondFactor finishes the request's pending sign-in with what it
+// gives: a passkey's credential, or else a code or a recovery code.
+func (h *Handler) finishSecondFactor(r *http.Request, code, recoveryCode string, credential []byte) (*sesame.User, session.Session, error) {
+	if len(credential) == 0 || string(credential) == "null" {
+		return h.accounts.SignInSecondFactor(r.Context(), h.pendingToken(r), code, recoveryCode)
+	}
+	if code != "" || recoveryCode != "" {
+		return nil, session.Session{}, sesame.Invalid("credential", "give a passkey, a code or a recovery code: one of them")
+	}
+	return h.accounts.SignInSecondFactorPasskey(r.Context(), h.pendingToken(r), credential)
 }
 
 func deref(s *string) string {
@@ -96,6 +112,24 @@ func deref(s *string) string {
 type secondFactorView struct {
 	Next     string
 	Recovery bool // the form for a recovery code, rather than a code
+	// TOTP and Passkey say which factors the user has; Here whether the
+	// page may offer the passkey.
+	TOTP, Passkey bool
+	Here          passkeyView
+}
+
+// secondFactorPage renders the second step's form with v, after a refused
+// try with p: the forms of the factors the pending sign-in's user has.
+func (h *Handler) secondFactorPage(w http.ResponseWriter, r *http.Request, status int, v secondFactorView, p *problem) error {
+	methods, err := h.accounts.PendingMethods(r.Context(), h.pendingToken(r))
+	if err != nil && !errors.Is(err, sesame.ErrUnauthenticated) {
+		return err
+	}
+	v.TOTP = slices.Contains(methods, sesame.FactorTOTP)
+	v.Passkey = hasPasskey(methods)
+	v.Here = h.passkeysHere(r)
+	h.render(w, r, status, "login_second_factor", "Second step", v, p)
+	return nil
 }
 
 // secondFactorForm asks for the code, or with ?recovery=1 for a recovery
@@ -107,9 +141,7 @@ func (h *Handler) secondFactorForm(w http.ResponseWriter, r *http.Request) error
 		http.Redirect(w, r, loginPath(next), http.StatusSeeOther) // #nosec G710 -- next comes from safeNext
 		return nil
 	}
-	h.render(w, r, http.StatusOK, "login_second_factor", "Second step",
-		secondFactorView{Next: next, Recovery: r.URL.Query().Get("recovery") != ""}, nil)
-	return nil
+	return h.secondFactorPage(w, r, http.StatusOK, secondFactorView{Next: next, Recovery: r.URL.Query().Get("recovery") != ""}, nil)
 }
 
 // secondFactor finishes the sign-in and goes where the user was going. A
@@ -120,8 +152,8 @@ func (h *Handler) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	next := h.safeNext(r.PostFormValue("next"))
 	recovery := r.PostFormValue("recovery_code") != ""
 	if err == nil {
-		_, _, err = h.accounts.SignInSecondFactor(r.Context(), h.pendingToken(r), r.PostFormValue("code"),
-			r.PostFormValue("recovery_code"))
+		_, _, err = h.finishSecondFactor(r, r.PostFormValue("code"), r.PostFormValue("recovery_code"),
+			[]byte(r.PostFormValue("credential")))
 	}
 	switch {
 	case err == nil:
@@ -137,8 +169,7 @@ func (h *Handler) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	switch p.Status {
 	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge:
 		h.logProblem(r, p, err)
-		h.render(w, r, p.Status, "login_second_factor", "Second step", secondFactorView{Next: next, Recovery: recovery}, &p)
-		return nil
+		return h.secondFactorPage(w, r, p.Status, secondFactorView{Next: next, Recovery: recovery}, &p)
 	}
 	return err
 }
