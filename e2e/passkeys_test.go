@@ -221,13 +221,7 @@ func TestPasskeyFromAnotherOrigin(t *testing.T) {
 // page with a passkey listed, at desktop width.
 func TestScreenshotsPasskeys(t *testing.T) {
 	t.Parallel()
-	dir := os.Getenv("SESAME_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("SESAME_SCREENSHOTS is not set")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := screenshotDir(t)
 	s := startPasskeySite(t)
 	b := newBrowser(t, s, "authorized_user")
 	b.addAuthenticator()

@@ -104,13 +104,7 @@ func TestPhoneWidth(t *testing.T) {
 // phone widths into the directory SESAME_SCREENSHOTS, when it is set.
 func TestScreenshots(t *testing.T) {
 	t.Parallel()
-	dir := os.Getenv("SESAME_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("SESAME_SCREENSHOTS is not set")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := screenshotDir(t)
 	s := startSite(t)
 	for _, w := range []struct {
 		name  string
@@ -127,6 +121,20 @@ func TestScreenshots(t *testing.T) {
 		})
 		t.Logf("%d %s screenshots in %s", n, w.name, dir)
 	}
+}
+
+// screenshotDir returns the directory SESAME_SCREENSHOTS names, made if
+// need be, and skips t when it is not set.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SESAME_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("SESAME_SCREENSHOTS is not set")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // screenshot is a PNG of the whole page shown.
