@@ -144,19 +144,25 @@ func (db *DB) RecoveryCodesLeft(ctx context.Context, userID int64) (int, error) 
 	return n, nil
 }
 
+// idList returns the SQL list "(?, ?, …)" of len(ids) placeholders and
+// the ids as its arguments, for an IN of ids (at least one).
+func idList(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "(?" + strings.Repeat(", ?", len(ids)-1) + ")", args
+}
+
 // TOTPUsers returns which of ids have a confirmed TOTP factor.
 func (db *DB) TOTPUsers(ctx context.Context, ids []int64) (map[int64]bool, error) {
 	out := make(map[int64]bool)
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	in, args := idList(ids)
 	// #nosec G202 -- only placeholders are joined in; the ids are arguments
-	rows, err := db.db.QueryContext(ctx, `SELECT user_id FROM totp_factors WHERE confirmed AND user_id IN (?`+
-		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	rows, err := db.db.QueryContext(ctx, `SELECT user_id FROM totp_factors WHERE confirmed AND user_id IN `+in, args...)
 	if err != nil {
 		return nil, db.wrap("totp users", err)
 	}

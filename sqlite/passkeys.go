@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	sqlite3 "modernc.org/sqlite/lib"
@@ -162,13 +161,9 @@ func (db *DB) PasskeyCounts(ctx context.Context, ids []int64) (map[int64]int, er
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	in, args := idList(ids)
 	// #nosec G202 -- only placeholders are joined in; the ids are arguments
-	rows, err := db.db.QueryContext(ctx, `SELECT user_id, count(*) FROM passkeys WHERE user_id IN (?`+
-		strings.Repeat(", ?", len(ids)-1)+`) GROUP BY user_id`, args...)
+	rows, err := db.db.QueryContext(ctx, `SELECT user_id, count(*) FROM passkeys WHERE user_id IN `+in+` GROUP BY user_id`, args...)
 	if err != nil {
 		return nil, db.wrap("passkey counts", err)
 	}
