@@ -94,12 +94,30 @@ func (s *sessionStore) DeleteByUser(ctx context.Context, userID, exceptID string
 	return s.Store.DeleteByUser(ctx, userID, exceptID)
 }
 
-// userStore is the user data with hooks on SetPassword.
+// userStore is the user data with hooks on SetPassword and Passkeys.
 type userStore struct {
 	*sqlite.DB
 	mu          sync.Mutex
 	beforeSet   func()
 	setPassword error
+	passkeys    error
+}
+
+// FailPasskeys makes Passkeys fail with err (nil: work again).
+func (s *userStore) FailPasskeys(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.passkeys = err
+}
+
+func (s *userStore) Passkeys(ctx context.Context, userID int64) ([]account.Passkey, error) {
+	s.mu.Lock()
+	err := s.passkeys
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.Passkeys(ctx, userID)
 }
 
 // BeforeNextSetPassword runs f once, just before the next password is

@@ -127,7 +127,7 @@ func (s *Service) checkPasskeySignIn(ctx context.Context, parsed *protocol.Parse
 		return wu, nil, "account disabled", nil
 	}
 	key, err := s.usePasskey(ctx, wu, cred)
-	if errors.Is(err, sesame.ErrBadPasskey) {
+	if errors.Is(err, errCopiedPasskey) {
 		return wu, nil, err.Error(), nil
 	}
 	if err != nil {
@@ -154,18 +154,22 @@ func noCredential() error {
 	return sesame.Invalid("credential", "is required: the browser gives it (passkeys need JavaScript)")
 }
 
+// errCopiedPasskey refuses a passkey whose signature counter did not go
+// up (when it keeps one): a sign of a copy of the key.
+var errCopiedPasskey = errors.New("its signature counter went back: a copy of the passkey?")
+
 // usePasskey records that cred, checked, signed wu in: its new signature
-// counter. A counter that did not go up (when the passkey keeps one) is a
-// sign of a copy of the key: the answer is then an error matching
-// sesame.ErrBadPasskey, and nothing is recorded, so that the genuine key
-// keeps working and the copy keeps failing.
+// counter. A counter gone back is errCopiedPasskey (with the passkey's
+// name), and nothing is
+// recorded, so that the genuine key keeps working and the copy keeps
+// failing.
 func (s *Service) usePasskey(ctx context.Context, wu *waUser, cred *webauthn.Credential) (*Passkey, error) {
 	key, ok := wu.passkey(cred.ID)
 	if !ok { // the library checked that the user owns cred
 		return nil, fmt.Errorf("account: passkey of user %d vanished: %w", wu.user.ID, sesame.ErrNotFound)
 	}
 	if cred.Authenticator.CloneWarning {
-		return nil, fmt.Errorf("%w: the signature counter of %q went back: a copy of the passkey?", sesame.ErrBadPasskey, key.Name)
+		return nil, fmt.Errorf("%q: %w", key.Name, errCopiedPasskey)
 	}
 	enc, err := encodeCredential(cred)
 	if err != nil {
@@ -239,7 +243,7 @@ func (s *Service) SignInSecondFactorPasskey(ctx context.Context, token string, c
 		if err != nil {
 			return false, nil
 		}
-		if _, err := s.usePasskey(ctx, wu, cred); errors.Is(err, sesame.ErrBadPasskey) {
+		if _, err := s.usePasskey(ctx, wu, cred); errors.Is(err, errCopiedPasskey) {
 			return false, nil
 		} else if err != nil {
 			return false, err

@@ -103,3 +103,36 @@ func isRateLimited(err error) bool {
 	var rl *sesame.RateLimitError
 	return errors.As(err, &rl)
 }
+
+// TestPasskeyStoreFails: when the store cannot give a user's passkeys, a
+// passkey sign-in, alone or as the second step, fails with that error (a
+// 503, not a refusal): nobody is told their passkey is wrong, and no
+// failed sign-in is audited or counted against them.
+func TestPasskeyStoreFails(t *testing.T) {
+	e := newEnv(t, session.Config{})
+	alice := e.user("alice", "customer")
+	dev := e.mustRegister("alice", "laptop")
+	b := e.browser("192.0.2.30")
+	_, _, err := b.signIn("alice", password, false)
+	var sf *account.SecondFactorRequired
+	if !errors.As(err, &sf) {
+		t.Fatal(err)
+	}
+	alone := b.passkeyAnswer(dev, origin)
+	second := b.secondStepAnswer(sf.Token, dev, origin)
+	before := len(e.actions(alice.ID, sesame.ActionLogin, sesame.ActionSecondFactor))
+
+	down := errors.New("the disk is gone")
+	e.users.FailPasskeys(down)
+	if _, err := b.passkeySignIn(alone); !errors.Is(err, down) || errors.Is(err, sesame.ErrBadPasskey) {
+		t.Errorf("sign-in with a passkey alone: %v; want the store's error", err)
+	}
+	if _, err := b.secondStepPasskey(sf.Token, second); !errors.Is(err, down) || errors.Is(err, sesame.ErrBadSecondFactor) {
+		t.Errorf("the passkey step: %v; want the store's error", err)
+	}
+	if got := e.actions(alice.ID, sesame.ActionLogin, sesame.ActionSecondFactor); len(got) != before {
+		t.Errorf("audited %v during the outage; want nothing new", got[:len(got)-before])
+	}
+	e.users.FailPasskeys(nil)
+	b.signedIn("after the outage", nil)
+}
