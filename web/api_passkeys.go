@@ -29,10 +29,14 @@ func toPasskey(p account.PasskeyInfo) passkeyJSON {
 	return out
 }
 
+// given reports whether a request body gave a credential: a field left
+// out and a null are none.
+func given(c json.RawMessage) bool { return len(c) > 0 && string(c) != "null" }
+
 // credentialOf returns the credential of a request body, or an
 // *sesame.InvalidError when it has none.
 func credentialOf(c json.RawMessage) ([]byte, error) {
-	if len(c) == 0 || string(c) == "null" {
+	if !given(c) {
 		return nil, sesame.Invalid("credential", "is required")
 	}
 	return c, nil

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-
-	"github.com/sesamehq/sesame"
 )
 
 // The passkey forms of the pages (CONTRACT §9). A browser makes a passkey,
@@ -106,6 +104,3 @@ func (h *Handler) adminRemovePasskeys(w http.ResponseWriter, r *http.Request) er
 		return err
 	})
 }
-
-// hasPasskey reports whether methods offers a passkey.
-func hasPasskey(methods []sesame.Factor) bool { return slices.Contains(methods, sesame.FactorPasskey) }

@@ -93,7 +93,7 @@ func (h *Handler) apiSecondFactor(w http.ResponseWriter, r *http.Request) error 
 // finishSecondFactor finishes the request's pending sign-in with what it
 // gives: a passkey's credential, or else a code or a recovery code.
 func (h *Handler) finishSecondFactor(r *http.Request, code, recoveryCode string, credential []byte) (*sesame.User, session.Session, error) {
-	if len(credential) == 0 || string(credential) == "null" {
+	if !given(credential) {
 		return h.accounts.SignInSecondFactor(r.Context(), h.pendingToken(r), code, recoveryCode)
 	}
 	if code != "" || recoveryCode != "" {
@@ -126,7 +126,7 @@ func (h *Handler) secondFactorPage(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	v.TOTP = slices.Contains(methods, sesame.FactorTOTP)
-	v.Passkey = hasPasskey(methods)
+	v.Passkey = slices.Contains(methods, sesame.FactorPasskey)
 	v.Here = h.passkeysHere(r)
 	h.render(w, r, status, "login_second_factor", "Second step", v, p)
 	return nil
