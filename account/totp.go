@@ -66,8 +66,6 @@ type Factors struct {
 	PasskeysOn bool
 }
 
-// Any reports whether f holds a second factor that can finish a sign-in.
-func (f Factors) Any() bool { return f.TOTP || (f.PasskeysOn && len(f.Passkeys) > 0) }
 
 // ad is what a user's sealed secret is bound to: a row copied onto another
 // user does not open.
