@@ -66,7 +66,6 @@ type Factors struct {
 	PasskeysOn bool
 }
 
-
 // ad is what a user's sealed secret is bound to: a row copied onto another
 // user does not open.
 func ad(userID int64) []byte { return []byte("sesame totp user " + strconv.FormatInt(userID, 10)) }
